@@ -1,1 +1,7 @@
-return 0;
+using System.CommandLine;
+using Datum.Cli;
+
+var root = new RootCommand("datum: a Kubernetes-compatible control plane for Datum's network cloud.");
+root.Subcommands.Add(UpCommand.Create());
+root.Subcommands.Add(KubeconfigCommand.Create());
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

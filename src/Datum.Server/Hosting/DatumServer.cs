@@ -1,0 +1,158 @@
+using System.Text.Json.Nodes;
+using Datum.Server.Authorization;
+using Datum.Server.Builtins;
+using Datum.Server.Discovery;
+using Datum.Server.Http;
+using Datum.Server.OpenApi;
+using Datum.Server.Registry;
+using Datum.Server.Security;
+using Datum.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Datum.Server.Hosting;
+
+/// <summary>
+/// One running API server: credentials, storage, the kinds, and the HTTPS endpoint. <see cref="StartAsync"/>
+/// returns once it is serving; dispose to stop it.
+/// </summary>
+public sealed class DatumServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly RevisionedStore _store;
+
+    private DatumServer(WebApplication app, RevisionedStore store, ClusterCredentials credentials, Uri url, string kubeconfigPath, ResourceCatalog catalog)
+    {
+        _app = app;
+        _store = store;
+        Credentials = credentials;
+        Url = url;
+        KubeconfigPath = kubeconfigPath;
+        Catalog = catalog;
+    }
+
+    /// <summary>The HTTPS address clients use.</summary>
+    public Uri Url { get; }
+
+    /// <summary>The admin kubeconfig written at start.</summary>
+    public string KubeconfigPath { get; }
+
+    /// <summary>The CA, serving certificate and admin credential.</summary>
+    public ClusterCredentials Credentials { get; }
+
+    /// <summary>The kinds served.</summary>
+    public ResourceCatalog Catalog { get; }
+
+    /// <summary>The storage underneath (for in-process controllers and tests).</summary>
+    public IRevisionedStore Store => _store;
+
+    /// <summary>Starts a server and returns when it accepts connections.</summary>
+    public static async Task<DatumServer> StartAsync(DatumServerOptions options, CancellationToken ct)
+    {
+        Directory.CreateDirectory(options.DataDirectory);
+        var credentials = await ClusterCredentials.LoadOrCreateAsync(options.DataDirectory, ct).ConfigureAwait(false);
+        var store = await RevisionedStore.OpenSqliteAsync(new RevisionedStoreOptions
+        {
+            DatabasePath = Path.Combine(options.DataDirectory, "datum.db"),
+            CompactionInterval = options.CompactionInterval,
+            CompactionRetention = options.CompactionRetention,
+        }, ct).ConfigureAwait(false);
+        try
+        {
+            IAuthorizer authorizer = new AuthenticatedAuthorizer();
+            var catalog = new ResourceCatalog();
+            BuiltinKinds.AddTo(catalog, authorizer);
+            options.ConfigureKinds?.Invoke(catalog);
+            var resourceStore = new ResourceStore(store, [], TimeProvider.System);
+            await EnsureSystemNamespacesAsync(resourceStore, ct).ConfigureAwait(false);
+
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+            builder.Logging.SetMinimumLevel(options.LogLevel);
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                kestrel.UseDatumHttps(credentials, options.BindAddress, options.SecurePort);
+                kestrel.Limits.MaxRequestBodySize = RequestBody.MaxBytes + 1024 * 1024;
+            });
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(4));
+            builder.Services.AddSingleton(catalog);
+            builder.Services.AddSingleton(resourceStore);
+            builder.Services.AddSingleton(authorizer);
+            builder.Services.AddSingleton(new RequestAuthenticator(credentials));
+            builder.Services.AddSingleton<DiscoveryDocuments>();
+            builder.Services.AddSingleton<OpenApiDocuments>();
+            builder.Services.AddSingleton(options.Watch);
+            var app = builder.Build();
+            app.UseMiddleware<ApiDispatcher>();
+            await app.StartAsync(ct).ConfigureAwait(false);
+
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var port = new Uri(address).Port;
+            var host = options.BindAddress.Equals(System.Net.IPAddress.Any) || options.BindAddress.Equals(System.Net.IPAddress.IPv6Any)
+                ? "127.0.0.1"
+                : options.BindAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{options.BindAddress}]" : options.BindAddress.ToString();
+            var url = new Uri($"https://{host}:{port}");
+            var kubeconfigPath = Path.Combine(options.DataDirectory, "admin.kubeconfig");
+            await KubeconfigWriter.WriteAsync(kubeconfigPath, AdminKubeconfig(credentials, url), ct).ConfigureAwait(false);
+            return new DatumServer(app, store, credentials, url, kubeconfigPath, catalog);
+        }
+        catch
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The admin kubeconfig for a server at <paramref name="url"/>.</summary>
+    public static string AdminKubeconfig(ClusterCredentials credentials, Uri url) => KubeconfigWriter.Render(new KubeconfigSpec
+    {
+        Server = url.ToString().TrimEnd('/'),
+        CaPem = credentials.CaPem,
+        ClientCertificatePem = credentials.AdminCertificatePem,
+        ClientKeyPem = credentials.AdminKeyPem,
+    });
+
+    /// <summary>Waits until the host is asked to stop (SIGINT/SIGTERM) .</summary>
+    public Task WaitForShutdownAsync(CancellationToken ct) => _app.WaitForShutdownAsync(ct);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(4)))
+        {
+            try
+            {
+                await _app.StopAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Long watches were cut off; storage is closed below regardless.
+            }
+        }
+        await _app.DisposeAsync().ConfigureAwait(false);
+        await _store.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static async Task EnsureSystemNamespacesAsync(ResourceStore store, CancellationToken ct)
+    {
+        var system = new UserInfo("system:apiserver", null, ["system:masters"]);
+        foreach (var name in NamespaceKind.SystemNamespaces)
+        {
+            var scope = new RequestScope { Definition = NamespaceKind.Definition, User = system };
+            var key = StorageKeys.ObjectKey(scope.Cluster, NamespaceKind.Definition, null, name);
+            if (await store.Storage.GetAsync(key, ct).ConfigureAwait(false) is not null) continue;
+            try
+            {
+                await store.CreateAsync(scope, new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } }, ct).ConfigureAwait(false);
+            }
+            catch (Datum.Machinery.Api.ApiException e) when (e.Code == 409)
+            {
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using Datum.Machinery.Api;
+using Datum.Server.Registry;
+
+namespace Datum.Server.Http;
+
+/// <summary>GET of one object.</summary>
+public static class GetHandler
+{
+    /// <summary>Serves the object named in the URL.</summary>
+    public static async Task HandleAsync(ResourceRequest request)
+    {
+        var stored = await request.Store.GetAsync(request.Scope, request.Info.Name!, request.Aborted).ConfigureAwait(false);
+        var minimum = ResourceStore.ParseRv(request.Query("resourceVersion"));
+        if (minimum is > 0 && minimum > request.Store.Storage.CurrentRevision)
+        {
+            throw new ApiException(504, "Timeout", $"Too large resource version: {minimum}, current: {request.Store.Storage.CurrentRevision}");
+        }
+        await ResponseWriter.WriteJsonAsync(request.Http, 200, stored.Value, request.Aborted).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,15 @@
+namespace Datum.Server.Http;
+
+/// <summary>PUT of one object (or its status).</summary>
+public static class UpdateHandler
+{
+    /// <summary>Replaces the object with the body, under optimistic concurrency.</summary>
+    public static async Task HandleAsync(ResourceRequest request)
+    {
+        var body = await RequestBody.ReadAsync(request.Http.Request, request.Aborted).ConfigureAwait(false);
+        var obj = RequestBody.DecodeObject(RequestBody.MediaType(request.Http.Request), body, request.Scope);
+        var stored = await request.Store.UpdateAsync(request.Scope, request.Info.Name!, _ => obj, requireResourceVersion: true, request.Aborted).ConfigureAwait(false);
+        ResponseWriter.AddWarnings(request.Http, request.Scope);
+        await ResponseWriter.WriteJsonAsync(request.Http, 200, stored.Value, request.Aborted).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,35 @@
+using System.CommandLine;
+using Datum.Server.Hosting;
+using Datum.Server.Security;
+
+namespace Datum.Cli;
+
+/// <summary><c>datum kubeconfig</c>: prints an admin kubeconfig for a data directory.</summary>
+internal static class KubeconfigCommand
+{
+    public static Command Create()
+    {
+        var dataDir = new Option<string>("--data-dir") { Description = $"The server's data directory (default: {DefaultDataDirectory.Resolve()})." };
+        var server = new Option<string>("--server") { Description = "The server URL to put in the kubeconfig (default: the URL the last `datum up` served at)." };
+        var command = new Command("kubeconfig", "Print an admin kubeconfig for the server of a data directory to standard output.") { dataDir, server };
+        command.SetAction(async (parse, ct) =>
+        {
+            var directory = Path.GetFullPath(parse.GetValue(dataDir) ?? DefaultDataDirectory.Resolve());
+            if (!File.Exists(Path.Combine(directory, "pki", "ca.crt")))
+            {
+                await Console.Error.WriteLineAsync($"datum kubeconfig: {directory} has no credentials yet; run `datum up --data-dir {directory}` first").ConfigureAwait(false);
+                return 1;
+            }
+            var url = parse.GetValue(server);
+            if (string.IsNullOrEmpty(url))
+            {
+                var urlFile = Path.Combine(directory, "server-url");
+                url = File.Exists(urlFile) ? (await File.ReadAllTextAsync(urlFile, ct).ConfigureAwait(false)).Trim() : "https://127.0.0.1:6443";
+            }
+            var credentials = await ClusterCredentials.LoadOrCreateAsync(directory, ct).ConfigureAwait(false);
+            Console.Write(DatumServer.AdminKubeconfig(credentials, new Uri(url)));
+            return 0;
+        });
+        return command;
+    }
+}
