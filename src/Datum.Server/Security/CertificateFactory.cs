@@ -58,13 +58,14 @@ internal static class CertificateFactory
     public static X509Certificate2 CreateClientCertificate(
         X509Certificate2 authority, string user, IEnumerable<string> groups, DateTimeOffset notBefore, DateTimeOffset notAfter)
     {
+        // The builder prepends each RDN to the encoding, so add in reverse to encode "O=g1, O=g2, ..., CN=user":
+        // the order openssl and Go (and hence kube-apiserver) read the groups in.
         var subject = new X500DistinguishedNameBuilder();
-        foreach (var group in groups)
+        subject.AddCommonName(user);
+        foreach (var group in groups.Reverse())
         {
             subject.AddOrganizationName(group);
         }
-
-        subject.AddCommonName(user);
         return Issue(authority, subject.Build(), ClientAuthOid, sanExtension: null, notBefore, notAfter);
     }
 
@@ -118,7 +119,7 @@ internal static class CertificateFactory
         return key.ExportPkcs8PrivateKeyPem();
     }
 
-    /// <summary>Reads the subject the way Kubernetes does: the (last) CN is the user, every O is a group.</summary>
+    /// <summary>Reads the subject the way Kubernetes does (in encoding order): the last CN is the user, every O is a group.</summary>
     public static (string? CommonName, List<string> Organizations) ReadSubject(X509Certificate2 certificate)
     {
         string? commonName = null;
