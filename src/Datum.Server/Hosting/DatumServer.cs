@@ -83,7 +83,7 @@ public sealed class DatumServer : IAsyncDisposable
             builder.Services.AddSingleton(catalog);
             builder.Services.AddSingleton(resourceStore);
             builder.Services.AddSingleton(authorizer);
-            builder.Services.AddSingleton(new RequestAuthenticator(credentials));
+            builder.Services.AddSingleton(new RequestAuthenticator(credentials, []));
             builder.Services.AddSingleton<DiscoveryDocuments>();
             builder.Services.AddSingleton<OpenApiDocuments>();
             builder.Services.AddSingleton(options.Watch);
@@ -109,13 +109,7 @@ public sealed class DatumServer : IAsyncDisposable
     }
 
     /// <summary>The admin kubeconfig for a server at <paramref name="url"/>.</summary>
-    public static string AdminKubeconfig(ClusterCredentials credentials, Uri url) => KubeconfigWriter.Render(new KubeconfigSpec
-    {
-        Server = url.ToString().TrimEnd('/'),
-        CaPem = credentials.CaPem,
-        ClientCertificatePem = credentials.AdminCertificatePem,
-        ClientKeyPem = credentials.AdminKeyPem,
-    });
+    public static string AdminKubeconfig(ClusterCredentials credentials, Uri url) => KubeconfigWriter.Render(KubeconfigSpec.ForAdminCertificate(credentials, url.ToString().TrimEnd('/')));
 
     /// <summary>Waits until the host is asked to stop (SIGINT/SIGTERM) .</summary>
     public Task WaitForShutdownAsync(CancellationToken ct) => _app.WaitForShutdownAsync(ct);

@@ -13,7 +13,7 @@ namespace Datum.Server.Http;
 /// The API server's request pipeline: authenticate, route (version, health, discovery, OpenAPI, resources)
 /// and turn every rejection into a Kubernetes Status. Terminal middleware.
 /// </summary>
-public sealed partial class ApiDispatcher(
+internal sealed partial class ApiDispatcher(
     RequestDelegate next,
     ResourceCatalog catalog,
     ResourceStore store,
@@ -57,8 +57,8 @@ public sealed partial class ApiDispatcher(
             return;
         }
 
-        var user = await authenticator.AuthenticateAsync(context, ct).ConfigureAwait(false);
-        if (user is null) throw ApiException.Unauthorized();
+        var authentication = await authenticator.AuthenticateAsync(context, ct).ConfigureAwait(false);
+        var user = authentication.IsAuthenticated ? authentication.User! : throw ApiException.Unauthorized();
 
         if (path == "/version")
         {
