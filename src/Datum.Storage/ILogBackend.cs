@@ -14,6 +14,9 @@ internal interface ILogBackend : IAsyncDisposable
     /// <summary>Reads the live state and the revision counters.</summary>
     ValueTask<LogLoadResult> LoadAsync(CancellationToken cancellationToken);
 
+    /// <summary>The newest revision the log holds (never below the compacted one).</summary>
+    ValueTask<long> ReadCurrentRevisionAsync(CancellationToken cancellationToken);
+
     /// <summary>Appends rows in one durable transaction: when this returns, all of them survive a crash; when it throws, none was written.</summary>
     ValueTask AppendAsync(IReadOnlyList<LogRow> rows, CancellationToken cancellationToken);
 

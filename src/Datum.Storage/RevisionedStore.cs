@@ -32,6 +32,9 @@ public sealed class RevisionedStore : IRevisionedStore
     private long _compactedRevision;
     private int _disposed;
 
+    // Set by the writer when the log no longer matches memory; every later write fails with it.
+    private Exception? _fault;
+
     private RevisionedStore(ILogBackend backend, RevisionedStoreOptions options, LogLoadResult loaded)
     {
         _backend = backend;
@@ -302,6 +305,11 @@ public sealed class RevisionedStore : IRevisionedStore
             {
                 continue;
             }
+            if (_fault is not null)
+            {
+                work.Fail(_fault);
+                continue;
+            }
             var current = pending.TryGetValue(work.Key, out var overlay) ? overlay : state.Get(work.Key);
             var failure = Check(work, current);
             if (failure is not null)
@@ -353,6 +361,7 @@ public sealed class RevisionedStore : IRevisionedStore
             {
                 work.Fail(ex);
             }
+            await CheckLogAfterFailedAppendAsync(state.Revision, ex).ConfigureAwait(false);
             return;
         }
 
@@ -374,6 +383,29 @@ public sealed class RevisionedStore : IRevisionedStore
         }
     }
 
+    /// <summary>
+    /// A failed commit normally leaves the log as it was. If it does not (the commit went through despite the
+    /// error, or something else wrote to the file), memory and log disagree on revisions, and writing on would
+    /// corrupt history: stop accepting writes until the store is reopened and reloads the log.
+    /// </summary>
+    private async Task CheckLogAfterFailedAppendAsync(long expectedRevision, Exception appendError)
+    {
+        try
+        {
+            var durable = await _backend.ReadCurrentRevisionAsync(CancellationToken.None).ConfigureAwait(false);
+            if (durable != expectedRevision)
+            {
+                _fault = new InvalidOperationException(
+                    $"the log is at revision {durable} but the store at {expectedRevision} after a failed commit; reopen the store", appendError);
+            }
+        }
+        catch (Exception readError)
+        {
+            _fault = new InvalidOperationException(
+                "the log could not be read after a failed commit; reopen the store", new AggregateException(appendError, readError));
+        }
+    }
+
     private static StorageException? Check(WriteWork work, StoredObject? current)
     {
         if (work.Kind == WriteKind.Create)
@@ -389,6 +421,11 @@ public sealed class RevisionedStore : IRevisionedStore
 
     private async Task CompactOnWriterAsync(CompactionWork work)
     {
+        if (_fault is not null)
+        {
+            work.Completion.TrySetException(_fault);
+            return;
+        }
         if (work.Revision <= CompactedRevision)
         {
             work.Completion.TrySetResult();

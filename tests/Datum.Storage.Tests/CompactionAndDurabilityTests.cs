@@ -169,4 +169,52 @@ public sealed class CompactionAndDurabilityTests
         Assert.Equal(30, await store.RunCompactionPassAsync(None));
         Assert.Equal(55, (await store.ListAsync("/", new ListRequest(), None)).Items.Count);
     }
+
+    private static async Task ExecuteRawAsync(string databasePath, string sql)
+    {
+        await using var raw = new SqliteConnection($"Data Source={databasePath};Pooling=False");
+        await raw.OpenAsync();
+        await using var command = raw.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task A_failed_commit_fails_its_writes_and_leaves_memory_and_watches_untouched()
+    {
+        await using var t = await OpenAsync();
+        await t.Store.CreateAsync("/a", Text("a"), None);
+        await ExecuteRawAsync(t.DatabasePath, "CREATE TRIGGER poison BEFORE INSERT ON log WHEN NEW.key = '/poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END");
+        await using var watch = await t.Store.WatchAsync("/", 1, None);
+
+        var error = await Assert.ThrowsAsync<SqliteException>(() => t.Store.CreateAsync("/poison", Text("p"), None));
+        Assert.Contains("poisoned", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, t.Store.CurrentRevision);
+        Assert.Null(await t.Store.GetAsync("/poison", None));
+
+        // The revision the failed write had is handed out again, and the watch never saw the failed write.
+        Assert.Equal(2, (await t.Store.CreateAsync("/b", Text("b"), None)).ModRevision);
+        var events = await ReadAsync(watch, 1);
+        Assert.Equal(("/b", 2L), (events[0].Key, events[0].Revision));
+        await t.ReopenAsync();
+        Assert.Equal(["/a", "/b"], (await t.Store.ListAsync("/", new ListRequest(), None)).Items.Select(i => i.Key));
+    }
+
+    [Fact]
+    public async Task A_log_changed_behind_the_store_stops_it_from_writing()
+    {
+        await using var t = await OpenAsync();
+        await t.Store.CreateAsync("/a", Text("a"), None);
+        await ExecuteRawAsync(t.DatabasePath, "INSERT INTO log (rev, key, create_rev, prev_rev, deleted, value) VALUES (2, '/intruder', 2, 0, 0, x'00')");
+
+        await Assert.ThrowsAsync<SqliteException>(() => t.Store.CreateAsync("/b", Text("b"), None));
+        var fault = await Assert.ThrowsAsync<InvalidOperationException>(() => t.Store.CreateAsync("/c", Text("c"), None));
+        Assert.Contains("reopen", fault.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => t.Store.CompactAsync(1, None));
+
+        // Reopening reloads the log as it really is.
+        await t.ReopenAsync();
+        Assert.Equal(2, t.Store.CurrentRevision);
+        Assert.Equal(3, (await t.Store.CreateAsync("/c", Text("c"), None)).ModRevision);
+    }
 }

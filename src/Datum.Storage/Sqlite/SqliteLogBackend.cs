@@ -165,6 +165,14 @@ internal sealed class SqliteLogBackend : ILogBackend
         return new LogLoadResult(rows, Math.Max(maxRevision, compacted), compacted);
     }
 
+    public async ValueTask<long> ReadCurrentRevisionAsync(CancellationToken cancellationToken)
+    {
+        using var command = _writer.CreateCommand();
+        command.CommandText = "SELECT max((SELECT COALESCE(MAX(rev), 0) FROM log), COALESCE((SELECT value FROM meta WHERE name = $name), 0))";
+        command.Parameters.AddWithValue("$name", CompactedRevisionName);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     public ValueTask AppendAsync(IReadOnlyList<LogRow> rows, CancellationToken cancellationToken)
     {
         // Microsoft.Data.Sqlite has no truly asynchronous I/O; the single writer calls this synchronously,
@@ -204,10 +212,12 @@ internal sealed class SqliteLogBackend : ILogBackend
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
             // The inner query walks the (key, rev) index without touching values; only the chosen rows are read.
+            // Its ORDER BY plus the CROSS JOIN (which fixes the loop order) let SQLite stream rows in key order
+            // instead of sorting the whole range in a temp b-tree, so a small page stays cheap.
             command.CommandText = $"""
                 SELECT l.rev, l.key, l.create_rev, l.prev_rev, l.deleted, l.value
-                FROM (SELECT key, MAX(rev) AS rev FROM log WHERE key {(exclusive ? ">" : ">=")} $from AND rev <= $rev GROUP BY key) AS newest
-                JOIN log AS l ON l.rev = newest.rev
+                FROM (SELECT key, MAX(rev) AS rev FROM log WHERE key {(exclusive ? ">" : ">=")} $from AND rev <= $rev GROUP BY key ORDER BY key) AS newest
+                CROSS JOIN log AS l ON l.rev = newest.rev
                 WHERE l.deleted = 0
                 ORDER BY newest.key
                 """;
