@@ -1,0 +1,8 @@
+namespace Datum.Storage;
+
+internal enum WriteKind
+{
+    Create,
+    Update,
+    Delete,
+}
