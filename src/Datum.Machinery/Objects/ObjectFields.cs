@@ -38,7 +38,7 @@ public static class ObjectFields
 
     /// <summary><c>metadata.generation</c> (0 when unset).</summary>
     public static long Generation(JsonObject obj) =>
-        obj["metadata"] is JsonObject meta && meta["generation"] is JsonValue v && v.TryGetValue<long>(out var g) ? g : 0;
+        obj["metadata"] is JsonObject meta && JsonNumbers.TryGetInt64(meta["generation"], out var g) ? g : 0;
 
     /// <summary><c>metadata.labels</c> or null.</summary>
     public static JsonObject? Labels(JsonObject obj) => obj["metadata"] is JsonObject meta ? meta["labels"] as JsonObject : null;

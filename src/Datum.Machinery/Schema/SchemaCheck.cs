@@ -165,7 +165,7 @@ public static class SchemaCheck
 
     private static void CheckRange(JsonValue value, SchemaNode schema, string path, List<FieldError> errors)
     {
-        var number = value.GetValue<double>();
+        if (!Datum.Machinery.Objects.JsonNumbers.TryGetDouble(value, out var number)) return;
         if (schema.Minimum is { } min && number < min)
         {
             errors.Add(FieldError.Invalid(path, value.DeepClone(), $"must be greater than or equal to {min.ToString(CultureInfo.InvariantCulture)}"));
@@ -176,8 +176,7 @@ public static class SchemaCheck
         }
     }
 
-    private static bool IsInteger(JsonValue value) => value.TryGetValue<long>(out _) ||
-        (value.TryGetValue<double>(out var d) && Math.Abs(d % 1) < double.Epsilon && Math.Abs(d) < 9.2e18);
+    private static bool IsInteger(JsonValue value) => Datum.Machinery.Objects.JsonNumbers.TryGetInt64(value, out _);
 
     private static FieldError TypeError(string path, JsonNode node, string expected) =>
         new(FieldErrorType.TypeInvalid, path, $"must be of type {expected}", node.DeepClone(), true);

@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Datum.Server.Hosting;
@@ -55,9 +56,8 @@ public sealed class DatumServer : IAsyncDisposable
     {
         Directory.CreateDirectory(options.DataDirectory);
         var credentials = await ClusterCredentials.LoadOrCreateAsync(options.DataDirectory, ct).ConfigureAwait(false);
-        var store = await RevisionedStore.OpenSqliteAsync(new RevisionedStoreOptions
+        var store = await RevisionedStore.OpenSqliteAsync(new RevisionedStoreOptions(Path.Combine(options.DataDirectory, "datum.db"))
         {
-            DatabasePath = Path.Combine(options.DataDirectory, "datum.db"),
             CompactionInterval = options.CompactionInterval,
             CompactionRetention = options.CompactionRetention,
         }, ct).ConfigureAwait(false);

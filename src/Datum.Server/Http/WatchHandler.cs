@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json.Nodes;
 using Datum.Machinery.Api;
