@@ -217,4 +217,29 @@ public sealed class CompactionAndDurabilityTests
         Assert.Equal(2, t.Store.CurrentRevision);
         Assert.Equal(3, (await t.Store.CreateAsync("/c", Text("c"), None)).ModRevision);
     }
+
+    [Fact]
+    public async Task The_background_loop_compacts_on_its_own()
+    {
+        await using var t = await OpenAsync(o => o with
+        {
+            CompactionInterval = TimeSpan.FromMilliseconds(10),
+            CompactionRetention = TimeSpan.Zero,
+            MinRetainedRevisions = 2,
+        });
+        var a = await t.Store.CreateAsync("/a", Text("1"), None);
+        for (var i = 2; i <= 10; i++)
+        {
+            a = await t.Store.UpdateAsync("/a", a.ModRevision, Text(i.ToString(System.Globalization.CultureInfo.InvariantCulture)), None);
+        }
+
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        while (t.Store.CompactedRevision < 8)
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+        Assert.Equal(8, t.Store.CompactedRevision);
+        Assert.Equal("10", String((await t.Store.GetAsync("/a", None))!.Value));
+        Assert.Equal(3, await CountRowsAsync(t.DatabasePath));
+    }
 }
