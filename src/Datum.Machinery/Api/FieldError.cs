@@ -61,13 +61,19 @@ public sealed record FieldError(FieldErrorType Type, string Field, string Detail
     };
 
     /// <summary>Renders like Kubernetes: <c>spec.replicas: Invalid value: -1: must be greater than or equal to 0</c>.</summary>
-    public override string ToString()
+    public override string ToString() => $"{Field}: {Body}";
+
+    /// <summary>The message without the field path (a Status cause carries the field separately).</summary>
+    public string Body
     {
-        var text = $"{Field}: {TypeText}";
+        get
+        {
+        var text = TypeText;
         if (HasValue)
         {
             text += ": " + (Value is null ? "null" : Value.ToJsonString());
         }
         return Detail.Length > 0 ? $"{text}: {Detail}" : text;
+        }
     }
 }

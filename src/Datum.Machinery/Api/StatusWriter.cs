@@ -29,7 +29,7 @@ public static class StatusWriter
                 {
                     writer.WriteStartObject();
                     writer.WriteString("reason", cause.Reason);
-                    writer.WriteString("message", cause.ToString());
+                    writer.WriteString("message", cause.Body);
                     writer.WriteString("field", cause.Field);
                     writer.WriteEndObject();
                 }
@@ -46,7 +46,7 @@ public static class StatusWriter
     public static byte[] ToBytes(ApiException error)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, Datum.Machinery.Objects.JsonWriting.Options))
         {
             Write(writer, error);
         }
@@ -57,7 +57,7 @@ public static class StatusWriter
     public static byte[] Success(string? name = null, string? group = null, string? kind = null)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(128);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, Datum.Machinery.Objects.JsonWriting.Options))
         {
             writer.WriteStartObject();
             writer.WriteString("kind", "Status");

@@ -42,7 +42,7 @@ public static class ResponseWriter
     public static async Task WriteListAsync(HttpContext context, ResourceDefinition definition, IReadOnlyList<StoredObject> items, long revision, string? continueToken, CancellationToken ct)
     {
         var head = new MemoryStream(256);
-        using (var writer = new Utf8JsonWriter(head))
+        using (var writer = new Utf8JsonWriter(head, Datum.Machinery.Objects.JsonWriting.Options))
         {
             writer.WriteStartObject();
             writer.WriteString("kind", definition.ListKind);
@@ -76,7 +76,7 @@ public static class ResponseWriter
     public static byte[] Build(Action<Utf8JsonWriter> write)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, Datum.Machinery.Objects.JsonWriting.Options))
         {
             write(writer);
         }

@@ -24,7 +24,7 @@ public static class ObjectEncoding
     public static byte[] Encode(JsonNode node)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, Datum.Machinery.Objects.JsonWriting.Options))
         {
             node.WriteTo(writer);
         }
