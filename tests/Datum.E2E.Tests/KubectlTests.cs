@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using Xunit.Abstractions;
+
+namespace Datum.E2E.Tests;
+
+/// <summary>The README tour, driven by the real kubectl against one shared server process.</summary>
+public sealed class KubectlTests : IClassFixture<ServerFixture>, IDisposable
+{
+    private readonly ServerProcess _server;
+    private readonly ITestOutputHelper _output;
+    private readonly Kubectl _kubectl;
+
+    public KubectlTests(ServerFixture fixture, ITestOutputHelper output)
+    {
+        _server = fixture.Server;
+        _output = output;
+        _kubectl = new Kubectl(_server.KubeconfigPath, output.WriteLine);
+        _output.WriteLine($"server {_server.Url} data {_server.DataDir}");
+    }
+
+    public void Dispose() => _kubectl.Dispose();
+
+    private async Task<string> NewNamespaceAsync()
+    {
+        var ns = ServerFixture.UniqueName("e2e");
+        Assert.Contains($"namespace/{ns} created", await _kubectl.OkAsync("create", "namespace", ns));
+        return ns;
+    }
+
+    private string WriteManifest(string yaml)
+    {
+        var path = Path.Combine(_kubectl.CacheDir, $"{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    [KubectlFact]
+    public async Task Version_prints_the_server_version()
+    {
+        var r = await _kubectl.RunAsync("version");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Matches(@"(?m)^Server Version: v\d+\.\d+\.\d+", r.Stdout);
+    }
+
+    [KubectlFact]
+    public async Task Api_resources_lists_the_built_in_kinds()
+    {
+        var stdout = await _kubectl.OkAsync("api-resources");
+        _output.WriteLine(stdout);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var header = lines[0];
+        int Col(string name)
+        {
+            var i = header.IndexOf(name, StringComparison.Ordinal);
+            Assert.True(i >= 0, $"no {name} column in: {header}");
+            return i;
+        }
+        int shortCol = Col("SHORTNAMES"), versionCol = Col("APIVERSION"), nsCol = Col("NAMESPACED"), kindCol = Col("KIND");
+        var rows = lines.Skip(1).ToDictionary(
+            l => l[..shortCol].Trim(),
+            l => (Short: l[shortCol..versionCol].Trim(), Version: l[versionCol..nsCol].Trim(), Namespaced: l[nsCol..kindCol].Trim(), Kind: l[kindCol..].Trim()));
+
+        Assert.Equal(("cm", "v1", "true", "ConfigMap"), rows["configmaps"]);
+        Assert.Equal(("ns", "v1", "false", "Namespace"), rows["namespaces"]);
+        Assert.Equal(("", "coordination.k8s.io/v1", "true", "Lease"), rows["leases"]);
+    }
+
+    [KubectlFact]
+    public async Task Create_namespace_and_configmap_then_get_with_jsonpath()
+    {
+        var ns = await NewNamespaceAsync();
+        Assert.Contains("configmap/c created", await _kubectl.OkAsync("-n", ns, "create", "configmap", "c", "--from-literal=a=b"));
+        Assert.Equal("b", await _kubectl.OkAsync("-n", ns, "get", "cm", "c", "-o", "jsonpath={.data.a}"));
+        Assert.Matches(@"(?m)^c\s", await _kubectl.OkAsync("-n", ns, "get", "configmaps"));
+    }
+
+    [KubectlFact(Skip = "server bug: no server-side printing; Accept ...;as=Table;g=meta.k8s.io returns a ConfigMapList, so kubectl prints only NAME AGE (no DATA / STATUS columns)")]
+    public async Task Get_prints_the_server_side_table_columns()
+    {
+        var ns = await NewNamespaceAsync();
+        await _kubectl.OkAsync("-n", ns, "create", "configmap", "c", "--from-literal=a=b", "--from-literal=x=y");
+        var cms = await _kubectl.OkAsync("-n", ns, "get", "configmaps");
+        _output.WriteLine(cms);
+        Assert.Matches(@"^NAME\s+DATA\s+AGE", cms);
+        Assert.Matches(@"(?m)^c\s+2\s+\S+", cms);
+        var nss = await _kubectl.OkAsync("get", "namespace", ns);
+        _output.WriteLine(nss);
+        Assert.Matches(@"^NAME\s+STATUS\s+AGE", nss);
+        Assert.Matches($@"(?m)^{ns}\s+Active\s+\S+", nss);
+    }
+
+    [KubectlFact]
+    public async Task Apply_reports_created_unchanged_then_configured()
+    {
+        var ns = await NewNamespaceAsync();
+        var yaml = $"""
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {"{"}name: settings, namespace: {ns}{"}"}
+            data: {"{"}color: blue{"}"}
+            """;
+        var file = WriteManifest(yaml);
+        Assert.Contains("configmap/settings created", await _kubectl.OkAsync("apply", "-f", file));
+        Assert.Contains("configmap/settings unchanged", await _kubectl.OkAsync("apply", "-f", file));
+        File.WriteAllText(file, yaml.Replace("blue", "green", StringComparison.Ordinal));
+        Assert.Contains("configmap/settings configured", await _kubectl.OkAsync("apply", "-f", file));
+        Assert.Equal("green", await _kubectl.OkAsync("-n", ns, "get", "cm", "settings", "-o", "jsonpath={.data.color}"));
+        Assert.Contains("kubectl.kubernetes.io/last-applied-configuration",
+            await _kubectl.OkAsync("-n", ns, "get", "cm", "settings", "-o", "jsonpath={.metadata.annotations}"));
+    }
+
+    [KubectlFact]
+    public async Task Watch_shows_a_change_made_by_another_kubectl()
+    {
+        var ns = await NewNamespaceAsync();
+        await _kubectl.OkAsync("-n", ns, "create", "configmap", "settings", "--from-literal=color=blue");
+
+        using var watch = _kubectl.Start("get", "cm", "-n", ns, "-w");
+        var initial = await watch.WaitForLineAsync(l => l.StartsWith("settings ", StringComparison.Ordinal), TimeSpan.FromSeconds(15), l => _output.WriteLine($"watch: {l}"));
+        Assert.True(initial is not null, $"watch never listed the initial object; stderr: {watch.Stderr}");
+
+        var sw = Stopwatch.StartNew();
+        await _kubectl.OkAsync("-n", ns, "patch", "configmap", "settings", "--type=merge", "-p", """{"data":{"size":"large"}}""");
+        var patched = sw.Elapsed;
+        var changed = await watch.WaitForLineAsync(l => l.StartsWith("settings ", StringComparison.Ordinal), TimeSpan.FromSeconds(10), l => _output.WriteLine($"watch: {l}"));
+        var arrived = sw.Elapsed;
+        Assert.True(changed is not null, $"watch did not show the patch within 10 s; stderr: {watch.Stderr}");
+        Assert.Equal("large", await _kubectl.OkAsync("-n", ns, "get", "cm", "settings", "-o", "jsonpath={.data.size}"));
+        _output.WriteLine($"patch command took {patched.TotalMilliseconds:F0} ms; watch line arrived {arrived.TotalMilliseconds:F0} ms after the patch started");
+    }
+
+    [KubectlFact]
+    public async Task Replace_with_a_stale_resourceVersion_is_a_conflict()
+    {
+        var ns = await NewNamespaceAsync();
+        await _kubectl.OkAsync("-n", ns, "create", "configmap", "settings", "--from-literal=color=blue");
+        var stale = WriteManifest(await _kubectl.OkAsync("-n", ns, "get", "configmap", "settings", "-o", "yaml"));
+        Assert.Contains("resourceVersion:", File.ReadAllText(stale));
+        await _kubectl.OkAsync("-n", ns, "label", "configmap", "settings", "touched=yes");
+
+        var r = await _kubectl.RunAsync("replace", "-f", stale);
+        Assert.True(r.ExitCode != 0, r.ToString());
+        Assert.Contains("Conflict", r.Stderr);
+        Assert.Equal("yes", await _kubectl.OkAsync("-n", ns, "get", "cm", "settings", "-o", "jsonpath={.metadata.labels.touched}"));
+    }
+
+    [KubectlFact]
+    public async Task Describe_configmap_prints_events_section()
+    {
+        var ns = await NewNamespaceAsync();
+        await _kubectl.OkAsync("-n", ns, "create", "configmap", "c", "--from-literal=a=b");
+        var r = await _kubectl.RunAsync("describe", "cm", "c", "-n", ns);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Matches(@"(?m)^Name:\s+c$", r.Stdout);
+        Assert.Matches($@"(?m)^Namespace:\s+{ns}$", r.Stdout);
+        Assert.Contains("Events:", r.Stdout);
+    }
+
+    [KubectlFact]
+    public async Task OpenApi_v3_lists_group_versions_and_v2_is_not_found()
+    {
+        var v3 = await _kubectl.OkAsync("get", "--raw", "/openapi/v3");
+        Assert.Contains("\"api/v1\"", v3);
+        Assert.Contains("\"apis/coordination.k8s.io/v1\"", v3);
+
+        var v2 = await _kubectl.RunAsync("get", "--raw", "/openapi/v2");
+        Assert.True(v2.ExitCode != 0, v2.ToString());
+        Assert.Contains("NotFound", v2.Stderr);
+    }
+
+    [KubectlFact]
+    public async Task Finalizers_hold_deletion_until_removed()
+    {
+        var ns = await NewNamespaceAsync();
+        await _kubectl.OkAsync("-n", ns, "create", "configmap", "settings", "--from-literal=color=blue");
+        await _kubectl.OkAsync("-n", ns, "patch", "configmap", "settings", "--type=merge", "-p", """{"metadata":{"finalizers":["example.com/hold"]}}""");
+        await _kubectl.OkAsync("-n", ns, "delete", "configmap", "settings", "--wait=false");
+
+        var deletionTimestamp = await _kubectl.OkAsync("-n", ns, "get", "configmap", "settings", "-o", "jsonpath={.metadata.deletionTimestamp}");
+        Assert.False(string.IsNullOrWhiteSpace(deletionTimestamp));
+        Assert.True(DateTimeOffset.TryParse(deletionTimestamp, System.Globalization.CultureInfo.InvariantCulture, out _), deletionTimestamp);
+
+        await _kubectl.OkAsync("-n", ns, "patch", "configmap", "settings", "--type=merge", "-p", """{"metadata":{"finalizers":null}}""");
+        var gone = await _kubectl.RunAsync("-n", ns, "get", "configmap", "settings");
+        Assert.True(gone.ExitCode != 0, gone.ToString());
+        Assert.Contains("NotFound", gone.Stderr);
+    }
+
+    [KubectlFact]
+    public async Task Auth_whoami_is_admin_and_a_bad_token_is_unauthorized()
+    {
+        var whoami = await _kubectl.OkAsync("auth", "whoami");
+        Assert.Matches(@"(?m)^Username\s+admin\s*$", whoami);
+
+        // Warm the discovery cache first, so the 401 comes from the list itself and kubectl prints the Status reason.
+        await _kubectl.OkAsync("get", "cm");
+        var bad = await _kubectl.RunAsync("--token=bad", "get", "cm");
+        Assert.True(bad.ExitCode != 0, bad.ToString());
+        Assert.Contains("Unauthorized", bad.Stderr);
+    }
+}
