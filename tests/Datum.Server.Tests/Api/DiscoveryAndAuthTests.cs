@@ -122,6 +122,30 @@ public sealed class DiscoveryAndAuthTests(DatumServerFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task AggregatedCoreDiscoveryListsConfigMaps()
+    {
+        var response = await Admin.GetAsync("/api", r => r.Headers.TryAddWithoutValidation("Accept", AggregatedAccept + ",application/json"));
+        Assert.Equal(HttpStatusCode.OK, response.Status);
+        Assert.Equal("APIGroupDiscoveryList", response.Object.Str("kind"));
+        var core = Assert.Single(response.Object["items"]!.AsArray());
+        var v1 = Assert.Single(core!["versions"]!.AsArray(), v => v.Str("version") == "v1");
+        Assert.Contains(v1!["resources"]!.AsArray(), r => r.Str("resource") == "configmaps");
+    }
+
+    [Fact]
+    public async Task OpenApiGroupVersionDocumentRevalidatesByETag()
+    {
+        var root = await Admin.GetAsync("/openapi/v3");
+        var url = root.Object["paths"]![$"apis/{WidgetKind.Group}/{WidgetKind.Version}"].Str("serverRelativeURL")!;
+        var doc = await Admin.GetAsync(url);
+        Assert.Equal(HttpStatusCode.OK, doc.Status);
+        var etag = doc.Message.Headers.ETag;
+        Assert.NotNull(etag);
+        var again = await Admin.GetAsync(url, r => r.Headers.IfNoneMatch.Add(etag));
+        Assert.Equal(HttpStatusCode.NotModified, again.Status);
+    }
+
+    [Fact]
     public async Task OpenApiV2IsNotServed()
     {
         var response = await Admin.GetAsync("/openapi/v2");
