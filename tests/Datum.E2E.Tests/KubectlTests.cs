@@ -198,4 +198,51 @@ public sealed class KubectlTests : IClassFixture<ServerFixture>, IDisposable
         Assert.True(bad.ExitCode != 0, bad.ToString());
         Assert.Contains("Unauthorized", bad.Stderr);
     }
+
+    [KubectlFact]
+    public async Task Chunked_list_selectors_and_json_patch()
+    {
+        var ns = await NewNamespaceAsync();
+        foreach (var i in new[] { 1, 2, 3 })
+        {
+            await _kubectl.OkAsync("-n", ns, "create", "configmap", $"c{i}", $"--from-literal=a={i}");
+        }
+        var names = await _kubectl.OkAsync("-n", ns, "get", "cm", "--chunk-size=1", "-o", "jsonpath={.items[*].metadata.name}");
+        Assert.Equal("c1 c2 c3", names);
+
+        await _kubectl.OkAsync("-n", ns, "label", "configmap", "c1", "x=y");
+        Assert.Equal("c1", await _kubectl.OkAsync("-n", ns, "get", "cm", "-l", "x=y", "-o", "jsonpath={.items[*].metadata.name}"));
+        Assert.Equal("c2", await _kubectl.OkAsync("-n", ns, "get", "cm", "--field-selector", "metadata.name=c2", "-o", "jsonpath={.items[*].metadata.name}"));
+
+        await _kubectl.OkAsync("-n", ns, "patch", "configmap", "c3", "--type=json", "-p", """[{"op":"replace","path":"/data/a","value":"z"}]""");
+        Assert.Equal("z", await _kubectl.OkAsync("-n", ns, "get", "cm", "c3", "-o", "jsonpath={.data.a}"));
+    }
+
+    [KubectlFact(Skip = "server bug: PATCH with Content-Type application/apply-patch+yaml answers 415, so kubectl apply --server-side fails")]
+    public async Task Server_side_apply_creates_then_updates()
+    {
+        var ns = await NewNamespaceAsync();
+        var yaml = $"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: ssa, namespace: {ns}}}\ndata: {{k: v1}}\n";
+        var first = await _kubectl.RunAsync(["apply", "--server-side", "-f", "-"], yaml);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("configmap/ssa serverside-applied", first.Stdout);
+        var second = await _kubectl.RunAsync(["apply", "--server-side", "-f", "-"], yaml.Replace("v1}", "v2}", StringComparison.Ordinal));
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Equal("v2", await _kubectl.OkAsync("-n", ns, "get", "cm", "ssa", "-o", "jsonpath={.data.k}"));
+        Assert.Contains("kubectl", await _kubectl.OkAsync("-n", ns, "get", "cm", "ssa", "-o", "jsonpath={.metadata.managedFields[*].manager}"));
+    }
+
+    [KubectlFact(Skip = "server bug: deleting a namespace removes it at once and leaves its ConfigMaps behind; re-creating the namespace resurrects them")]
+    public async Task Deleting_a_namespace_deletes_its_contents()
+    {
+        var ns = await NewNamespaceAsync();
+        await _kubectl.OkAsync("-n", ns, "create", "configmap", "inside", "--from-literal=a=b");
+        var delete = await _kubectl.RunAsync(["delete", "namespace", ns, "--timeout=30s"], stdin: null, timeout: TimeSpan.FromSeconds(40));
+        Assert.True(delete.ExitCode == 0, delete.ToString());
+        var gone = await _kubectl.RunAsync("get", "namespace", ns);
+        Assert.Contains("NotFound", gone.Stderr);
+        Assert.DoesNotContain(ns, await _kubectl.OkAsync("get", "cm", "-A", "-o", "jsonpath={.items[*].metadata.namespace}"));
+        await _kubectl.OkAsync("create", "namespace", ns);
+        Assert.Equal("", await _kubectl.OkAsync("-n", ns, "get", "cm", "-o", "jsonpath={.items[*].metadata.name}"));
+    }
 }

@@ -62,8 +62,8 @@ public sealed class RawWatch : IDisposable
         }
         catch (Exception e)
         {
+            // The server died or the watch was disposed: readers see the end of the stream.
             _events.Writer.TryComplete(e);
-            throw;
         }
     }
 
