@@ -22,6 +22,7 @@ internal sealed partial class ApiDispatcher(
     DiscoveryDocuments discovery,
     OpenApiDocuments openApi,
     WatchSettings watchSettings,
+    Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime,
     ILogger<ApiDispatcher> logger)
 {
     /// <summary>Serves one request.</summary>
@@ -92,7 +93,7 @@ internal sealed partial class ApiDispatcher(
             FieldValidation = WriteOptions.FieldValidation(context.Request),
             FieldManager = HttpMethods.IsGet(method) ? null : WriteOptions.FieldManager(context.Request),
         };
-        var request = new ResourceRequest { Http = context, Info = info, Scope = scope, Store = store, WatchSettings = watchSettings };
+        var request = new ResourceRequest { Http = context, Info = info, Scope = scope, Store = store, WatchSettings = watchSettings, ServerStopping = lifetime.ApplicationStopping };
         if (definition.Review is not null && !HttpMethods.IsPost(method))
         {
             throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource ({definition.Plural} supports only create)");

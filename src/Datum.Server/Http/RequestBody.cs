@@ -91,7 +91,7 @@ public static class RequestBody
         {
             return YamlJson.Parse(Encoding.UTF8.GetString(body));
         }
-        catch (Exception e) when (e is FormatException or YamlDotNet.Core.YamlException)
+        catch (Exception e) when (e is FormatException or YamlDotNet.Core.YamlException or InvalidOperationException or ArgumentException)
         {
             throw ApiException.BadRequest($"the request body is not valid YAML: {e.Message}");
         }

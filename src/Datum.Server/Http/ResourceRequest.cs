@@ -23,7 +23,10 @@ public sealed class ResourceRequest
     /// <summary>Server-wide watch settings.</summary>
     public required WatchSettings WatchSettings { get; init; }
 
-    /// <summary>Cancelled when the client goes away or the server stops.</summary>
+    /// <summary>Cancelled when the server begins to stop: long-running watches end at once so shutdown is quick.</summary>
+    public CancellationToken ServerStopping { get; init; }
+
+    /// <summary>Cancelled when the client goes away.</summary>
     public CancellationToken Aborted => Http.RequestAborted;
 
     /// <summary>A query parameter, or null.</summary>
@@ -32,9 +35,31 @@ public sealed class ResourceRequest
     /// <summary>A boolean query parameter (<c>true</c>/<c>1</c>).</summary>
     public bool QueryFlag(string name) => Query(name) is "true" or "1" or "True";
 
+    /// <summary>The <c>timeoutSeconds</c> parameter; 400 when it is not a non-negative integer.</summary>
+    public int? TimeoutSeconds()
+    {
+        if (Query("timeoutSeconds") is not { Length: > 0 } text) return null;
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? seconds
+            : throw ApiException.BadRequest($"timeoutSeconds: Invalid value: \"{text}\": must be a non-negative integer");
+    }
+
     /// <summary>The list options of the query string, parsed; 400 on bad selectors.</summary>
     public ListQuery ListQuery()
     {
+        var match = Query("resourceVersionMatch");
+        if (!string.IsNullOrEmpty(match))
+        {
+            if (match is not ("Exact" or "NotOlderThan"))
+            {
+                throw new ApiException(422, "Invalid", $"resourceVersionMatch: Unsupported value: \"{match}\": supported values: \"Exact\", \"NotOlderThan\"");
+            }
+            if (string.IsNullOrEmpty(Query("resourceVersion")))
+            {
+                throw new ApiException(422, "Invalid", "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided");
+            }
+        }
+        _ = TimeoutSeconds();
         int limit = 0;
         if (Query("limit") is { Length: > 0 } text && (!int.TryParse(text, out limit) || limit < 0))
         {

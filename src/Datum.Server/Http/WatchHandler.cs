@@ -27,7 +27,7 @@ public static class WatchHandler
         {
             throw new ApiException(422, "Invalid", "sendInitialEvents: Forbidden: sendInitialEvents is only supported with resourceVersionMatch set to NotOlderThan");
         }
-        var timeout = request.Query("timeoutSeconds") is { Length: > 0 } t && int.TryParse(t, out var seconds) && seconds > 0
+        var timeout = request.TimeoutSeconds() is { } seconds and > 0
             ? TimeSpan.FromSeconds(seconds)
             : request.WatchSettings.MinRequestTimeout * (1 + Random.Shared.NextDouble());
         var rv = ResourceStore.ParseRv(query.ResourceVersion);
@@ -67,7 +67,7 @@ public static class WatchHandler
 
         await using (watch.ConfigureAwait(false))
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(request.Aborted);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(request.Aborted, request.ServerStopping);
             deadline.CancelAfter(timeout);
             var ct = deadline.Token;
             foreach (var item in initial)
