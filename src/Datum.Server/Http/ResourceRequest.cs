@@ -54,7 +54,7 @@ public sealed class ResourceRequest
             {
                 throw new ApiException(422, "Invalid", $"resourceVersionMatch: Unsupported value: \"{match}\": supported values: \"Exact\", \"NotOlderThan\"");
             }
-            if (string.IsNullOrEmpty(Query("resourceVersion")))
+            if (string.IsNullOrEmpty(Query("resourceVersion")) && !QueryFlag("sendInitialEvents"))
             {
                 throw new ApiException(422, "Invalid", "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided");
             }
