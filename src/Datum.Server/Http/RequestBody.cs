@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Datum.Machinery.Api;
+using Datum.Machinery.Objects;
 using Datum.Machinery.Protobuf;
 using Datum.Machinery.Yaml;
 using Datum.Server.Registry;
@@ -14,9 +15,6 @@ public static class RequestBody
 {
     /// <summary>The largest body accepted, as in kube-apiserver (3 MiB).</summary>
     public const int MaxBytes = 3 * 1024 * 1024;
-
-    private static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false };
-    private static readonly JsonDocumentOptions Lenient = new() { AllowDuplicateProperties = true };
 
     /// <summary>The media type of the request without parameters, lower-cased.</summary>
     public static string MediaType(HttpRequest request)
@@ -60,30 +58,31 @@ public static class RequestBody
         return obj;
     }
 
-    /// <summary>Parses JSON; duplicate fields are an error under Strict and a warning otherwise.</summary>
+    /// <summary>Parses JSON; a repeated field keeps its last value and is an error under Strict, a warning otherwise.</summary>
     public static JsonNode? ParseJson(byte[] body, RequestScope? scope)
     {
         if (body.Length == 0) throw ApiException.BadRequest("the request body is empty; send a JSON or YAML object");
+        var duplicates = new List<string>();
+        JsonNode? node;
         try
         {
-            return JsonNode.Parse(body, documentOptions: Strict);
-        }
-        catch (JsonException e) when (IsDuplicate(e))
-        {
-            if (scope?.FieldValidation == FieldValidation.Strict)
-            {
-                throw ApiException.BadRequest($"strict decoding error: {e.Message}");
-            }
-            scope?.Warnings.Add(e.Message);
-            return JsonNode.Parse(body, documentOptions: Lenient);
+            node = JsonParsing.Parse(body, duplicates);
         }
         catch (JsonException e)
         {
             throw ApiException.BadRequest($"the request body is not valid JSON: {e.Message}");
         }
+        if (duplicates.Count > 0)
+        {
+            var messages = duplicates.Select(d => $"duplicate field \"{d}\"").ToList();
+            if (scope?.FieldValidation == FieldValidation.Strict)
+            {
+                throw ApiException.BadRequest("strict decoding error: " + string.Join(", ", messages));
+            }
+            if (scope?.FieldValidation != FieldValidation.Ignore) scope?.Warnings.AddRange(messages);
+        }
+        return node;
     }
-
-    private static bool IsDuplicate(JsonException e) => e.Message.Contains("duplicate", StringComparison.OrdinalIgnoreCase);
 
     private static JsonNode? ParseYaml(byte[] body)
     {

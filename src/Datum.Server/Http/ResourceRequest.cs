@@ -60,6 +60,7 @@ public sealed class ResourceRequest
             }
         }
         _ = TimeoutSeconds();
+        _ = ResourceStore.ParseRv(Query("resourceVersion"));
         int limit = 0;
         if (Query("limit") is { Length: > 0 } text && (!int.TryParse(text, out limit) || limit < 0))
         {

@@ -16,7 +16,8 @@ namespace Datum.Server.Registry;
 public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<IAdmissionPlugin> admission, TimeProvider time)
 {
     private const int MaxObjectBytes = 1536 * 1024;
-    private const int MaxConflictRetries = 16;
+    // Unconditional writes retry until they apply, as kube-apiserver's GuaranteedUpdate does; the bound only stops a livelock.
+    private const int MaxConflictRetries = 10_000;
 
     /// <summary>The revisioned store underneath.</summary>
     public IRevisionedStore Storage => store;
