@@ -139,7 +139,12 @@ public sealed class KubeHttpClient : IDisposable
 
     private HttpRequestMessage CreateRequest(HttpMethod method, string path, byte[]? body)
     {
-        var request = new HttpRequestMessage(method, new Uri(baseUrl + path, UriKind.Absolute));
+        // HttpClient.DefaultRequestVersion only applies to requests it creates itself, so set the version here.
+        var request = new HttpRequestMessage(method, new Uri(baseUrl + path, UriKind.Absolute))
+        {
+            Version = http.DefaultRequestVersion,
+            VersionPolicy = http.DefaultVersionPolicy,
+        };
         if (body is not null)
         {
             request.Content = new ByteArrayContent(body);
