@@ -15,6 +15,13 @@ public static class GetHandler
         {
             throw new ApiException(504, "Timeout", $"Too large resource version: {minimum}, current: {request.Store.Storage.CurrentRevision}");
         }
-        await ResponseWriter.WriteJsonAsync(request.Http, 200, stored.Value, request.Aborted).ConfigureAwait(false);
+        var format = OutputFormat.Negotiate(request.Http.Request, forList: false);
+        var body = format.Shape switch
+        {
+            OutputShape.Table => TableWriter.Table(request.Scope.Definition, [stored], format, request.Query("includeObject"), null, null, TimeProvider.System),
+            OutputShape.Metadata => TableWriter.Partial(stored, format.MetaVersion),
+            _ => stored.Value,
+        };
+        await ResponseWriter.WriteJsonAsync(request.Http, 200, body, request.Aborted).ConfigureAwait(false);
     }
 }

@@ -31,6 +31,14 @@ public static class WatchHandler
             ? TimeSpan.FromSeconds(seconds)
             : request.WatchSettings.MinRequestTimeout * (1 + Random.Shared.NextDouble());
         var rv = ResourceStore.ParseRv(query.ResourceVersion);
+        var format = OutputFormat.Negotiate(request.Http.Request, forList: false);
+        var includeObject = request.Query("includeObject");
+        Func<byte[], byte[]> shape = format.Shape switch
+        {
+            OutputShape.Table => body => TableWriter.Table(scope.Definition, [new StoredObject("", body, 0, 0)], format, includeObject, null, null, TimeProvider.System),
+            OutputShape.Metadata => body => TableWriter.Partial(new StoredObject("", body, 0, 0), format.MetaVersion),
+            _ => static body => body,
+        };
         var prefix = StorageKeys.CollectionPrefix(scope.Cluster, scope.Definition, scope.Namespace);
         var store = request.Store.Storage;
 
@@ -72,7 +80,7 @@ public static class WatchHandler
             var ct = deadline.Token;
             foreach (var item in initial)
             {
-                WriteEvent(output, "ADDED", item.Value);
+                WriteEvent(output, "ADDED", shape(item.Value));
                 if (output.UnflushedBytes > 64 * 1024) await output.FlushAsync(ct).ConfigureAwait(false);
             }
             if (sendInitialEvents)
@@ -95,7 +103,7 @@ public static class WatchHandler
                             continue;
                         }
                         var (type, body) = filtered ? Classify(change, query, readers) : (Plain(change.Type), change.Value);
-                        if (type is not null) WriteEvent(output, type, body);
+                        if (type is not null) WriteEvent(output, type, shape(body));
                     }
                     var flush = await output.FlushAsync(ct).ConfigureAwait(false);
                     if (flush.IsCompleted || flush.IsCanceled) return;
