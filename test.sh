@@ -25,7 +25,7 @@ for f in glob.glob(sys.argv[1] + "/*.trx"):
     c = ET.parse(f).getroot().find(".//{*}Counters")
     if c is None: continue
     passed += int(c.get("passed", 0)); failed += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0))
-    skipped += int(c.get("notExecuted", 0))
+    skipped += int(c.get("total", 0)) - int(c.get("executed", 0))
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
 exit $status

@@ -232,7 +232,7 @@ public sealed class KubectlTests : IClassFixture<ServerFixture>, IDisposable
         Assert.Contains("kubectl", await _kubectl.OkAsync("-n", ns, "get", "cm", "ssa", "-o", "jsonpath={.metadata.managedFields[*].manager}"));
     }
 
-    [KubectlFact(Skip = "server bug: deleting a namespace removes it at once and leaves its ConfigMaps behind; re-creating the namespace resurrects them")]
+    [KubectlFact]
     public async Task Deleting_a_namespace_deletes_its_contents()
     {
         var ns = await NewNamespaceAsync();

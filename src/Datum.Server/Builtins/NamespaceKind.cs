@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Datum.Machinery.Api;
 using Datum.Machinery.Schema;
 using Datum.Machinery.Validation;
 using Datum.Server.Registry;
@@ -11,6 +12,9 @@ public static class NamespaceKind
 {
     /// <summary>Namespaces that exist from the start and cannot be deleted.</summary>
     public static IReadOnlyList<string> SystemNamespaces { get; } = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+    /// <summary>The finalizer the namespace controller removes once the namespace is empty.</summary>
+    public const string FinalizerName = "kubernetes";
 
     /// <summary>The declaration.</summary>
     public static ResourceDefinition Definition { get; } = new()
@@ -40,11 +44,26 @@ public static class NamespaceKind
         public override void PrepareForCreate(JsonObject obj)
         {
             obj["status"] = new JsonObject { ["phase"] = "Active" };
+            obj["spec"] = new JsonObject { ["finalizers"] = new JsonArray(FinalizerName) };
             var meta = (JsonObject)obj["metadata"]!;
             var labels = meta["labels"] as JsonObject ?? new JsonObject();
             labels["kubernetes.io/metadata.name"] = meta["name"]?.DeepClone();
             meta["labels"] = labels;
         }
+
+        public override void PrepareForDeletion(JsonObject obj)
+        {
+            var name = obj["metadata"]?["name"]?.ToString() ?? "";
+            if (SystemNamespaces.Contains(name))
+            {
+                throw new ApiException(403, "Forbidden", $"namespaces \"{name}\" is forbidden: this namespace may not be deleted")
+                { DetailName = name, DetailKind = "namespaces" };
+            }
+            obj["status"] = new JsonObject { ["phase"] = "Terminating" };
+        }
+
+        public override bool HoldsDeletion(JsonObject obj) =>
+            obj["spec"]?["finalizers"] is JsonArray finalizers && finalizers.Count > 0;
 
         public override void PrepareForUpdate(JsonObject newObj, JsonObject oldObj)
         {

@@ -87,6 +87,7 @@ public sealed class DatumServer : IAsyncDisposable
             builder.Services.AddSingleton<DiscoveryDocuments>();
             builder.Services.AddSingleton<OpenApiDocuments>();
             builder.Services.AddSingleton(options.Watch);
+            builder.Services.AddHostedService<Controllers.NamespaceLifecycleController>();
             var app = builder.Build();
             app.UseMiddleware<ApiDispatcher>();
             await app.StartAsync(ct).ConfigureAwait(false);

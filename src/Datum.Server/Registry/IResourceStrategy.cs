@@ -30,6 +30,19 @@ public interface IResourceStrategy
     /// <summary>Non-fatal notes for an update.</summary>
     IEnumerable<string> WarningsOnUpdate(JsonObject newObj, JsonObject oldObj);
 
+    /// <summary>
+    /// Called when a delete is requested, before anything is written: may reject it (throw an
+    /// <see cref="Datum.Machinery.Api.ApiException"/>) or record the start of termination on the object
+    /// (which is then stored only if the object is kept).
+    /// </summary>
+    void PrepareForDeletion(JsonObject obj);
+
+    /// <summary>
+    /// Whether kind-specific finalization still holds a deleted object (for example a Namespace's
+    /// <c>spec.finalizers</c>); the object is removed once this is false and <c>metadata.finalizers</c> is empty.
+    /// </summary>
+    bool HoldsDeletion(JsonObject obj);
+
     /// <summary>Whether PUT of a missing object creates it.</summary>
     bool AllowCreateOnUpdate { get; }
 

@@ -131,7 +131,8 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
             }
             if (scope.DryRun) return DryRunResult(key, updated, current);
 
-            var deleteNow = ObjectFields.MetaString(updated, "deletionTimestamp") is not null && ObjectFields.Finalizers(updated).Count == 0;
+            var deleteNow = ObjectFields.MetaString(updated, "deletionTimestamp") is not null && ObjectFields.Finalizers(updated).Count == 0 &&
+                !definition.Strategy.HoldsDeletion(updated);
             try
             {
                 return deleteNow
@@ -180,9 +181,10 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
                 await plugin.AdmitAsync(scope, AdmissionOperation.Delete, null, obj, ct).ConfigureAwait(false);
             }
 
+            definition.Strategy.PrepareForDeletion(obj);
             try
             {
-                if (ObjectFields.Finalizers(obj).Count > 0)
+                if (ObjectFields.Finalizers(obj).Count > 0 || definition.Strategy.HoldsDeletion(obj))
                 {
                     if (ObjectFields.MetaString(obj, "deletionTimestamp") is not null) return (current, false);
                     var meta = ObjectFields.Metadata(obj);

@@ -31,6 +31,14 @@ public class ResourceStrategy : IResourceStrategy
     public virtual IEnumerable<string> WarningsOnUpdate(JsonObject newObj, JsonObject oldObj) => [];
 
     /// <inheritdoc />
+    public virtual void PrepareForDeletion(JsonObject obj)
+    {
+    }
+
+    /// <inheritdoc />
+    public virtual bool HoldsDeletion(JsonObject obj) => false;
+
+    /// <inheritdoc />
     public virtual bool AllowCreateOnUpdate => false;
 
     /// <inheritdoc />

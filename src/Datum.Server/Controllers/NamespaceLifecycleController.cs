@@ -1,0 +1,147 @@
+using System.Threading.Channels;
+using System.Text.Json.Nodes;
+using Datum.Machinery.Api;
+using Datum.Machinery.Objects;
+using Datum.Server.Builtins;
+using Datum.Server.Registry;
+using Datum.Server.Security;
+using Datum.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Datum.Server.Controllers;
+
+/// <summary>
+/// Empties terminating namespaces: deletes every namespaced object in them (of every kind in the catalog,
+/// custom kinds included), and once nothing is left removes the <c>kubernetes</c> finalizer so the namespace
+/// itself goes. Level-triggered: it re-reads the world on every pass and retries until the namespace is gone.
+/// </summary>
+internal sealed partial class NamespaceLifecycleController(ResourceStore store, ResourceCatalog catalog, ILogger<NamespaceLifecycleController> logger)
+    : BackgroundService
+{
+    private static readonly UserInfo Controller = new("system:serviceaccount:kube-system:namespace-controller", null, ["system:masters", "system:authenticated"]);
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
+    private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var worker = RunWorkerAsync(stoppingToken);
+        try
+        {
+            var prefix = StorageKeys.ResourcePrefix(StorageKeys.RootCluster, NamespaceKind.Definition);
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var page = await store.Storage.ListAsync(prefix, new ListRequest(), stoppingToken).ConfigureAwait(false);
+                foreach (var item in page.Items) Consider(item.Value);
+                try
+                {
+                    await using var watch = await store.Storage.WatchAsync(prefix, page.Revision, stoppingToken).ConfigureAwait(false);
+                    await foreach (var change in watch.Events.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+                    {
+                        if (change.Type is StorageEventType.Created or StorageEventType.Updated) Consider(change.Value);
+                    }
+                }
+                catch (StorageException)
+                {
+                    // Fell behind or history compacted: relist and watch again.
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        await worker.ConfigureAwait(false);
+    }
+
+    private void Consider(byte[] value)
+    {
+        var obj = ObjectEncoding.Decode(value);
+        if (ObjectFields.MetaString(obj, "deletionTimestamp") is not null) _queue.Writer.TryWrite(ObjectFields.Name(obj)!);
+    }
+
+    private async Task RunWorkerAsync(CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var name in _queue.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                bool done;
+                try
+                {
+                    done = await FinalizeAsync(name, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is ApiException or StorageException)
+                {
+                    LogRetry(logger, name, e.Message);
+                    done = false;
+                }
+                if (!done) _ = RequeueLaterAsync(name, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RequeueLaterAsync(string name, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(RetryDelay, ct).ConfigureAwait(false);
+            _queue.Writer.TryWrite(name);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>One pass; true when the namespace is gone or needs nothing more.</summary>
+    private async Task<bool> FinalizeAsync(string name, CancellationToken ct)
+    {
+        var nsScope = new RequestScope { Definition = NamespaceKind.Definition, User = Controller };
+        StoredObject current;
+        try
+        {
+            current = await store.GetAsync(nsScope, name, ct).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (e.Code == 404)
+        {
+            return true;
+        }
+        if (ObjectFields.MetaString(ObjectEncoding.Decode(current.Value), "deletionTimestamp") is null) return true;
+
+        var remaining = 0;
+        foreach (var definition in catalog.All())
+        {
+            if (!definition.Namespaced || definition.Review is not null) continue;
+            var scope = new RequestScope { Definition = definition, Namespace = name, User = Controller };
+            var list = await store.ListAsync(scope, new ListQuery(), ct).ConfigureAwait(false);
+            foreach (var item in list.Items)
+            {
+                try
+                {
+                    var (_, deleted) = await store.DeleteAsync(scope, StorageKeys.NameOf(item.Key), new DeletePreconditions(), ct).ConfigureAwait(false);
+                    if (!deleted) remaining++;
+                }
+                catch (ApiException e) when (e.Code == 404)
+                {
+                }
+            }
+        }
+        if (remaining > 0) return false;
+
+        await store.UpdateAsync(nsScope, name, ns =>
+        {
+            if (ns["spec"] is JsonObject spec && spec["finalizers"] is JsonArray finalizers)
+            {
+                var kept = finalizers.Where(f => f?.ToString() != NamespaceKind.FinalizerName).Select(f => f?.DeepClone()).ToArray();
+                spec["finalizers"] = new JsonArray(kept);
+            }
+            return ns;
+        }, requireResourceVersion: false, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "namespace {Namespace} not finalized yet: {Reason}")]
+    private static partial void LogRetry(ILogger logger, string @namespace, string reason);
+}
