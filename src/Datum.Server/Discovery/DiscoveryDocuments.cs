@@ -180,6 +180,18 @@ public sealed class DiscoveryDocuments(ResourceCatalog catalog)
                 WriteStrings(w, "verbs", ["get", "patch", "update"]);
                 w.WriteEndObject();
             }
+            foreach (var sub in d.Subresources)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", $"{d.Plural}/{sub.Name}");
+                w.WriteString("singularName", "");
+                w.WriteBoolean("namespaced", d.Namespaced);
+                if (sub.ResponseKind.Group.Length > 0) w.WriteString("group", sub.ResponseKind.Group);
+                w.WriteString("version", sub.ResponseKind.Version);
+                w.WriteString("kind", sub.ResponseKind.Kind);
+                WriteStrings(w, "verbs", sub.Verbs);
+                w.WriteEndObject();
+            }
         }
         w.WriteEndArray();
         w.WriteEndObject();
@@ -215,14 +227,29 @@ public sealed class DiscoveryDocuments(ResourceCatalog catalog)
                     WriteStrings(w, "verbs", d.Verbs);
                     if (d.ShortNames.Count > 0) WriteStrings(w, "shortNames", d.ShortNames);
                     if (d.Categories.Count > 0) WriteStrings(w, "categories", d.Categories);
-                    if (d.HasStatusSubresource)
+                    if (d.HasStatusSubresource || d.Subresources.Count > 0)
                     {
                         w.WriteStartArray("subresources");
-                        w.WriteStartObject();
-                        w.WriteString("subresource", "status");
-                        WriteKind(w, "responseKind", d);
-                        WriteStrings(w, "verbs", ["get", "patch", "update"]);
-                        w.WriteEndObject();
+                        if (d.HasStatusSubresource)
+                        {
+                            w.WriteStartObject();
+                            w.WriteString("subresource", "status");
+                            WriteKind(w, "responseKind", d);
+                            WriteStrings(w, "verbs", ["get", "patch", "update"]);
+                            w.WriteEndObject();
+                        }
+                        foreach (var sub in d.Subresources)
+                        {
+                            w.WriteStartObject();
+                            w.WriteString("subresource", sub.Name);
+                            w.WriteStartObject("responseKind");
+                            w.WriteString("group", sub.ResponseKind.Group);
+                            w.WriteString("version", sub.ResponseKind.Version);
+                            w.WriteString("kind", sub.ResponseKind.Kind);
+                            w.WriteEndObject();
+                            WriteStrings(w, "verbs", sub.Verbs);
+                            w.WriteEndObject();
+                        }
                         w.WriteEndArray();
                     }
                     w.WriteEndObject();

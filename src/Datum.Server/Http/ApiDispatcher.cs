@@ -76,7 +76,8 @@ internal sealed partial class ApiDispatcher(
         var info = RequestInfo.Parse(path) ?? throw ApiException.PathNotFound();
         var definition = catalog.Find(info.Group, info.Version, info.Resource) ?? throw ApiException.PathNotFound();
         var method = context.Request.Method;
-        if (info.Subresource is not null && !(info.Subresource == "status" && definition.HasStatusSubresource))
+        var subresource = info.Subresource is null ? null : definition.Subresources.FirstOrDefault(s => s.Name == info.Subresource);
+        if (info.Subresource is not null && subresource is null && !(info.Subresource == "status" && definition.HasStatusSubresource))
         {
             throw ApiException.PathNotFound();
         }
@@ -115,6 +116,7 @@ internal sealed partial class ApiDispatcher(
         if (!decision.Allowed) throw Forbidden(user, verb, info);
         Func<ResourceRequest, Task> handler = (method, info.Name) switch
         {
+            (_, not null) when subresource is not null => subresource.HandleAsync,
             ("GET", null) when isWatch => WatchHandler.HandleAsync,
             ("GET", null) => ListHandler.HandleAsync,
             ("GET", _) => GetHandler.HandleAsync,

@@ -54,6 +54,9 @@ public sealed record ResourceDefinition
     public IReadOnlyDictionary<string, Func<JsonObject, string?>> SelectableFields { get; init; } =
         new Dictionary<string, Func<JsonObject, string?>>();
 
+    /// <summary>Subresources with their own handlers, by name (besides <c>status</c>).</summary>
+    public IReadOnlyList<ISubresource> Subresources { get; init; } = [];
+
     /// <summary>Columns of <c>kubectl get</c> besides NAME and AGE.</summary>
     public IReadOnlyList<PrinterColumn> PrinterColumns { get; init; } = [];
 
