@@ -54,7 +54,9 @@ public static class ClientNode
         {
             return $"tests/clientnode not found above {AppContext.BaseDirectory}";
         }
-        if (!File.Exists(Path.Combine(Directory, "node_modules", "@kubernetes", "client-node", "package.json")))
+        // npm writes node_modules/.package-lock.json last: without it the install is missing or partial.
+        if (!File.Exists(Path.Combine(Directory, "node_modules", ".package-lock.json"))
+            || !File.Exists(Path.Combine(Directory, "node_modules", "@kubernetes", "client-node", "package.json")))
         {
             return $"@kubernetes/client-node is not installed: run `npm ci` in {Directory} (.ci/run does)";
         }
