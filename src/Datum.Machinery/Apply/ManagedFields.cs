@@ -105,7 +105,10 @@ public static class ManagedFields
     {
         var result = set.WithoutSubtree(FieldSet.Field("apiVersion")).WithoutSubtree(FieldSet.Field("kind"));
         foreach (var name in SystemMetadata) result = result.WithoutSubtree(FieldSet.Field("metadata"), FieldSet.Field(name));
-        return result.Clone();
+        // metadata itself is always there; only what is inside it is owned.
+        var metadata = new FieldSet();
+        metadata.Insert([FieldSet.Field("metadata")]);
+        return result.Difference(metadata);
     }
 
     /// <summary>

@@ -35,6 +35,26 @@ public static class ApplyPatchHandler
         if (request.Query("force") is not null) throw ApiException.BadRequest("force: Forbidden: may not be specified for non-apply patch");
     }
 
+    /// <summary>
+    /// A JSON patch that may <c>replace</c> <c>/metadata/resourceVersion</c>, as kubectl's client-side to server-side
+    /// apply migration does (its value becomes the write's precondition). The store hands patches the current object
+    /// without its resourceVersion, so a stand-in is put there for the patch and taken out again if it survives.
+    /// </summary>
+    public static JsonNode? JsonPatchSeeingResourceVersion(JsonObject current, JsonNode? patch)
+    {
+        const string standIn = "\u0000current";
+        var meta = Datum.Machinery.Objects.ObjectFields.Metadata(current);
+        var hadNone = meta["resourceVersion"] is null;
+        if (hadNone) meta["resourceVersion"] = standIn;
+        var result = Datum.Machinery.Patch.JsonPatch.Apply(current, patch);
+        if (hadNone && result is JsonObject obj && obj["metadata"] is JsonObject resultMeta &&
+            resultMeta["resourceVersion"] is JsonValue rv && rv.TryGetValue<string>(out var value) && value == standIn)
+        {
+            resultMeta.Remove("resourceVersion");
+        }
+        return result;
+    }
+
     private static JsonObject Parse(byte[] body)
     {
         if (body.Length == 0) throw ApiException.BadRequest("the request body is empty; send a JSON or YAML object");

@@ -22,7 +22,7 @@ public static class PatchHandler
         ApplyPatchHandler.RejectForce(request);
         Func<JsonObject, JsonNode?> apply = mediaType switch
         {
-            "application/json-patch+json" => PatchWith(body, request, (current, patch) => JsonPatch.Apply(current, patch)),
+            "application/json-patch+json" => PatchWith(body, request, (current, patch) => ApplyPatchHandler.JsonPatchSeeingResourceVersion(current, patch)),
             "application/merge-patch+json" => PatchWith(body, request, (current, patch) => JsonMergePatch.Apply(current, patch)),
             "application/strategic-merge-patch+json" when definition.SupportsStrategicMergePatch =>
                 PatchWith(body, request, (current, patch) => StrategicMergePatch.Apply(current, patch ?? new JsonObject(), StrategicMergeRules.For(definition))),
