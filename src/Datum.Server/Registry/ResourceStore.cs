@@ -65,6 +65,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         errors.AddRange(MetadataRules.Check(meta));
         errors.AddRange(definition.Strategy.Validate(obj));
         if (errors.Count > 0) throw ApiException.Invalid(definition.GroupVersionKind, name, errors);
+        TrackManagedFields(scope, obj, obj, null);
         scope.Warnings.AddRange(definition.Strategy.WarningsOnCreate(obj));
         foreach (var plugin in admission)
         {
@@ -283,6 +284,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         // Generation counts changes of intent: anything outside metadata and status.
         var generation = ObjectFields.Generation(old);
         newMeta["generation"] = SpecChanged(updated, old) ? generation + 1 : Math.Max(generation, 1);
+        TrackManagedFields(scope, updated, desired, old);
         foreach (var plugin in admission)
         {
             await plugin.AdmitAsync(scope, AdmissionOperation.Update, updated, old, ct).ConfigureAwait(false);
