@@ -24,6 +24,11 @@ public sealed class OpenApiDocuments(ResourceCatalog catalog)
     /// <summary>Serves <c>/openapi/...</c>.</summary>
     public async Task ServeAsync(HttpContext context, string path, CancellationToken ct)
     {
+        if (path.TrimEnd('/') == "/openapi/v2" && OpenApiV2Stub.Wants(context.Request))
+        {
+            await OpenApiV2Stub.WriteAsync(context, ct).ConfigureAwait(false);
+            return;
+        }
         var snapshot = Current();
         if (path.TrimEnd('/') == "/openapi/v3")
         {
