@@ -16,5 +16,6 @@ public static class BuiltinKinds
         catalog.Add(LeaseKind.Definition);
         catalog.Add(SelfSubjectAccessReviewKind.Create(authorizer));
         catalog.Add(SelfSubjectReviewKind.Definition);
+        catalog.Add(CustomResources.CustomResourceDefinitionKind.Definition);
     }
 }

@@ -88,6 +88,7 @@ public sealed class DatumServer : IAsyncDisposable
             builder.Services.AddSingleton<OpenApiDocuments>();
             builder.Services.AddSingleton(options.Watch);
             builder.Services.AddHostedService<Controllers.NamespaceLifecycleController>();
+            builder.Services.AddHostedService<CustomResources.CustomResourceDefinitionController>();
             var app = builder.Build();
             app.UseMiddleware<ApiDispatcher>();
             await app.StartAsync(ct).ConfigureAwait(false);

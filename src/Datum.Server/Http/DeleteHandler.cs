@@ -14,7 +14,7 @@ public static class DeleteHandler
         var options = await ReadOptionsAsync(request).ConfigureAwait(false);
         var (stored, _) = await request.Store.DeleteAsync(request.Scope, request.Info.Name!, options, request.Aborted).ConfigureAwait(false);
         ResponseWriter.AddWarnings(request.Http, request.Scope);
-        await ResponseWriter.WriteJsonAsync(request.Http, 200, stored.Value, request.Aborted).ConfigureAwait(false);
+        await ResponseWriter.WriteJsonAsync(request.Http, 200, CustomResources.CustomResourceVersions.Present(request.Scope.Definition, stored.Value), request.Aborted).ConfigureAwait(false);
     }
 
     /// <summary>Deletes every object of the collection that matches the selectors; returns the deleted list.</summary>
