@@ -218,18 +218,69 @@ public sealed class KubectlTests : IClassFixture<ServerFixture>, IDisposable
         Assert.Equal("z", await _kubectl.OkAsync("-n", ns, "get", "cm", "c3", "-o", "jsonpath={.data.a}"));
     }
 
-    [KubectlFact(Skip = "server bug: PATCH with Content-Type application/apply-patch+yaml answers 415, so kubectl apply --server-side fails")]
+    [KubectlFact]
     public async Task Server_side_apply_creates_then_updates()
     {
         var ns = await NewNamespaceAsync();
-        var yaml = $"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: ssa, namespace: {ns}}}\ndata: {{k: v1}}\n";
+        var yaml = $"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: ssa, namespace: {ns}}}\ndata: {{k: v1, keep: x}}\n";
         var first = await _kubectl.RunAsync(["apply", "--server-side", "-f", "-"], yaml);
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.Contains("configmap/ssa serverside-applied", first.Stdout);
-        var second = await _kubectl.RunAsync(["apply", "--server-side", "-f", "-"], yaml.Replace("v1}", "v2}", StringComparison.Ordinal));
+        var second = await _kubectl.RunAsync(["apply", "--server-side", "-f", "-"], yaml.Replace("v1,", "v2,", StringComparison.Ordinal));
         Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains("configmap/ssa serverside-applied", second.Stdout);
         Assert.Equal("v2", await _kubectl.OkAsync("-n", ns, "get", "cm", "ssa", "-o", "jsonpath={.data.k}"));
         Assert.Contains("kubectl", await _kubectl.OkAsync("-n", ns, "get", "cm", "ssa", "-o", "jsonpath={.metadata.managedFields[*].manager}"));
+
+        // Another manager changing a field kubectl owns conflicts, until it forces.
+        var other = $"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: ssa, namespace: {ns}}}\ndata: {{k: theirs}}\n";
+        var conflict = await _kubectl.RunAsync(["apply", "--server-side", "--field-manager=other", "-f", "-"], other);
+        Assert.True(conflict.ExitCode != 0, conflict.ToString());
+        Assert.Contains("conflict", conflict.Stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(".data.k", conflict.Stderr);
+        Assert.Equal("v2", await _kubectl.OkAsync("-n", ns, "get", "cm", "ssa", "-o", "jsonpath={.data.k}"));
+
+        var forced = await _kubectl.RunAsync(["apply", "--server-side", "--field-manager=other", "--force-conflicts", "-f", "-"], other);
+        Assert.True(forced.ExitCode == 0, forced.ToString());
+        Assert.Equal("theirs", await _kubectl.OkAsync("-n", ns, "get", "cm", "ssa", "-o", "jsonpath={.data.k}"));
+
+        var managed = await _kubectl.OkAsync("-n", ns, "get", "cm", "ssa", "-o", "yaml", "--show-managed-fields");
+        _output.WriteLine(managed);
+        Assert.Contains("manager: kubectl", managed);
+        Assert.Contains("manager: other", managed);
+        Assert.Contains("operation: Apply", managed);
+        Assert.Contains("f:keep: {}", managed);
+    }
+
+    [KubectlFact]
+    public async Task Client_side_apply_records_its_manager_and_migrates_to_server_side()
+    {
+        var ns = await NewNamespaceAsync();
+        var file = WriteManifest($"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: csa, namespace: {ns}}}\ndata: {{color: blue}}\n");
+        Assert.Contains("configmap/csa created", await _kubectl.OkAsync("apply", "-f", file));
+        Assert.Contains("configmap/csa unchanged", await _kubectl.OkAsync("apply", "-f", file));
+        File.WriteAllText(file, File.ReadAllText(file).Replace("blue", "green", StringComparison.Ordinal));
+        Assert.Contains("configmap/csa configured", await _kubectl.OkAsync("apply", "-f", file));
+        var managed = await _kubectl.OkAsync("-n", ns, "get", "cm", "csa", "-o", "yaml", "--show-managed-fields");
+        _output.WriteLine(managed);
+        Assert.Contains("manager: kubectl-client-side-apply", managed);
+        Assert.Contains("operation: Update", managed);
+        Assert.Contains("f:kubectl.kubernetes.io/last-applied-configuration: {}", managed);
+
+        // Switching to server-side apply migrates the client-side manager's fields to kubectl's Apply entry.
+        var ssa = await _kubectl.RunAsync("apply", "--server-side", "-f", file);
+        Assert.True(ssa.ExitCode == 0, ssa.ToString());
+        Assert.Contains("configmap/csa serverside-applied", ssa.Stdout);
+        Assert.True(ssa.Stderr.Trim().Length == 0, ssa.ToString());
+        var after = await _kubectl.OkAsync("-n", ns, "get", "cm", "csa", "-o", "jsonpath={range .metadata.managedFields[*]}{.manager}/{.operation} {end}");
+        // kubectl keeps the last-applied annotation current under its own "kubectl-last-applied" Apply manager.
+        Assert.Contains("kubectl/Apply", after);
+        Assert.DoesNotContain("kubectl-client-side-apply", after);
+
+        // And back: client-side apply still works on the migrated object.
+        File.WriteAllText(file, File.ReadAllText(file).Replace("green", "red", StringComparison.Ordinal));
+        Assert.Contains("configmap/csa configured", await _kubectl.OkAsync("apply", "-f", file));
+        Assert.Equal("red", await _kubectl.OkAsync("-n", ns, "get", "cm", "csa", "-o", "jsonpath={.data.color}"));
     }
 
     [KubectlFact]

@@ -7,7 +7,7 @@ using System.Text.RegularExpressions;
 
 namespace Datum.E2E.Tests;
 
-/// <summary>The real <c>datum up</c> process on a temporary data directory and a free port.</summary>
+/// <summary>The real <c>datum up</c> process on a temporary data directory and a free port (or a given one).</summary>
 public sealed partial class ServerProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
@@ -15,14 +15,16 @@ public sealed partial class ServerProcess : IAsyncDisposable
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
     private readonly bool _ownsDataDir;
+    private readonly int _securePort;
     private Process? _process;
     private X509Certificate2? _clientCert;
     private X509Certificate2? _ca;
 
-    private ServerProcess(string dataDir, bool ownsDataDir)
+    private ServerProcess(string dataDir, bool ownsDataDir, int securePort = 0)
     {
         DataDir = dataDir;
         _ownsDataDir = ownsDataDir;
+        _securePort = securePort;
     }
 
     public string DataDir { get; }
@@ -49,11 +51,13 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ServerProcess> StartAsync(string? dataDir = null)
+    /// <param name="dataDir">An existing data directory (kept on dispose); null for a new temporary one (deleted on dispose).</param>
+    /// <param name="securePort">The port for every start of this process; 0 picks a free one each time.</param>
+    public static async Task<ServerProcess> StartAsync(string? dataDir = null, int securePort = 0)
     {
         var owns = dataDir is null;
         dataDir ??= Directory.CreateTempSubdirectory("datum-e2e-").FullName;
-        var server = new ServerProcess(dataDir, owns);
+        var server = new ServerProcess(dataDir, owns, securePort);
         try
         {
             await server.LaunchAsync().ConfigureAwait(false);
@@ -77,7 +81,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { DatumDll, "up", "--data-dir", DataDir, "--secure-port", "0" })
+        foreach (var a in new[] { DatumDll, "up", "--data-dir", DataDir, "--secure-port", _securePort.ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             psi.ArgumentList.Add(a);
         }

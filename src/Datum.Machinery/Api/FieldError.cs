@@ -19,6 +19,8 @@ public enum FieldErrorType
     Duplicate,
     /// <summary>FieldValueTypeInvalid</summary>
     TypeInvalid,
+    /// <summary>FieldManagerConflict (server-side apply); the detail is the whole message.</summary>
+    FieldManagerConflict,
 }
 
 /// <summary>One validation failure at a field path, rendered the way Kubernetes renders it.</summary>
@@ -46,6 +48,7 @@ public sealed record FieldError(FieldErrorType Type, string Field, string Detail
         FieldErrorType.Forbidden => "FieldValueForbidden",
         FieldErrorType.TooLong => "FieldValueTooLong",
         FieldErrorType.Duplicate => "FieldValueDuplicate",
+        FieldErrorType.FieldManagerConflict => "FieldManagerConflict",
         _ => "FieldValueTypeInvalid",
     };
 
@@ -68,6 +71,7 @@ public sealed record FieldError(FieldErrorType Type, string Field, string Detail
     {
         get
         {
+        if (Type == FieldErrorType.FieldManagerConflict) return Detail;
         var text = TypeText;
         if (HasValue)
         {

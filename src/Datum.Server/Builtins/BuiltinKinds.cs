@@ -14,6 +14,7 @@ public static class BuiltinKinds
         catalog.Add(SecretKind.Definition);
         catalog.Add(EventKind.Definition);
         catalog.Add(LeaseKind.Definition);
+        catalog.Add(ServiceAccountKind.Definition);
         catalog.Add(SelfSubjectAccessReviewKind.Create(authorizer));
         catalog.Add(SelfSubjectReviewKind.Definition);
         catalog.Add(CustomResources.CustomResourceDefinitionKind.Definition);

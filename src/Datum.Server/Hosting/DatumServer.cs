@@ -56,6 +56,8 @@ public sealed class DatumServer : IAsyncDisposable
     {
         Directory.CreateDirectory(options.DataDirectory);
         var credentials = await ClusterCredentials.LoadOrCreateAsync(options.DataDirectory, ct).ConfigureAwait(false);
+        var serviceAccountTokens = new ServiceAccountTokens(
+            await ServiceAccountSigningKey.LoadOrCreateAsync(credentials.PkiDirectory, ct).ConfigureAwait(false), credentials.Time);
         var store = await RevisionedStore.OpenSqliteAsync(new RevisionedStoreOptions(Path.Combine(options.DataDirectory, "datum.db"))
         {
             CompactionInterval = options.CompactionInterval,
@@ -83,11 +85,14 @@ public sealed class DatumServer : IAsyncDisposable
             builder.Services.AddSingleton(catalog);
             builder.Services.AddSingleton(resourceStore);
             builder.Services.AddSingleton(authorizer);
-            builder.Services.AddSingleton(new RequestAuthenticator(credentials, []));
+            builder.Services.AddSingleton(serviceAccountTokens);
+            builder.Services.AddSingleton(new RequestAuthenticator(credentials, [new ServiceAccountTokenAuthenticator(serviceAccountTokens, resourceStore)]));
             builder.Services.AddSingleton<DiscoveryDocuments>();
             builder.Services.AddSingleton<OpenApiDocuments>();
             builder.Services.AddSingleton(options.Watch);
             builder.Services.AddHostedService<Controllers.NamespaceLifecycleController>();
+            builder.Services.AddHostedService<Controllers.GarbageCollector>();
+            builder.Services.AddHostedService<Controllers.DefaultServiceAccountController>();
             builder.Services.AddHostedService<CustomResources.CustomResourceDefinitionController>();
             var app = builder.Build();
             app.UseMiddleware<ApiDispatcher>();

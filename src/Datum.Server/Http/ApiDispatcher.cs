@@ -60,6 +60,7 @@ internal sealed partial class ApiDispatcher(
 
         var authentication = await authenticator.AuthenticateAsync(context, ct).ConfigureAwait(false);
         var user = authentication.IsAuthenticated ? authentication.User! : throw ApiException.Unauthorized();
+        user = await Impersonation.ApplyAsync(context.Request, user, authorizer, ct).ConfigureAwait(false);
 
         if (path == "/version")
         {

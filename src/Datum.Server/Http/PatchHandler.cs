@@ -14,9 +14,15 @@ public static class PatchHandler
         var definition = request.Scope.Definition;
         var mediaType = RequestBody.MediaType(request.Http.Request);
         var body = await RequestBody.ReadAsync(request.Http.Request, request.Aborted).ConfigureAwait(false);
+        if (mediaType == ApplyPatchHandler.MediaType)
+        {
+            await ApplyPatchHandler.HandleAsync(request, body).ConfigureAwait(false);
+            return;
+        }
+        ApplyPatchHandler.RejectForce(request);
         Func<JsonObject, JsonNode?> apply = mediaType switch
         {
-            "application/json-patch+json" => PatchWith(body, request, (current, patch) => JsonPatch.Apply(current, patch)),
+            "application/json-patch+json" => PatchWith(body, request, (current, patch) => ApplyPatchHandler.JsonPatchSeeingResourceVersion(current, patch)),
             "application/merge-patch+json" => PatchWith(body, request, (current, patch) => JsonMergePatch.Apply(current, patch)),
             "application/strategic-merge-patch+json" when definition.SupportsStrategicMergePatch =>
                 PatchWith(body, request, (current, patch) => StrategicMergePatch.Apply(current, patch ?? new JsonObject(), StrategicMergeRules.For(definition))),
@@ -55,8 +61,8 @@ public static class PatchHandler
     private static ApiException Unsupported(ResourceDefinition definition, string mediaType)
     {
         var accepted = definition.SupportsStrategicMergePatch
-            ? "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json"
-            : "application/json-patch+json, application/merge-patch+json";
+            ? "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json"
+            : "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml";
         return ApiException.UnsupportedMediaType($"the body of the request was in an unknown format - accepted media types include: {accepted}" +
             (mediaType.Length > 0 ? $" (got {mediaType})" : ""));
     }

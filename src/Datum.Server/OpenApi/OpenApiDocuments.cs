@@ -144,7 +144,7 @@ public sealed class OpenApiDocuments(ResourceCatalog catalog)
     {
         var op = Operation("patch", "patch" + d.Kind, gvk, objectRef, true, false);
         var content = new JsonObject();
-        var types = new List<string> { "application/json-patch+json", "application/merge-patch+json" };
+        var types = new List<string> { "application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml" };
         if (d.SupportsStrategicMergePatch) types.Add("application/strategic-merge-patch+json");
         foreach (var type in types)
         {

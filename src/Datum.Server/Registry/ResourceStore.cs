@@ -65,6 +65,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         errors.AddRange(MetadataRules.Check(meta));
         errors.AddRange(definition.Strategy.Validate(obj));
         if (errors.Count > 0) throw ApiException.Invalid(definition.GroupVersionKind, name, errors);
+        TrackManagedFields(scope, obj, obj, null);
         scope.Warnings.AddRange(definition.Strategy.WarningsOnCreate(obj));
         foreach (var plugin in admission)
         {
@@ -158,7 +159,14 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
     /// Deletes an object. With finalizers pending it only marks the object (deletionTimestamp) and returns it;
     /// <c>Deleted</c> tells which happened.
     /// </summary>
-    public async Task<(StoredObject Object, bool Deleted)> DeleteAsync(RequestScope scope, string name, DeletePreconditions preconditions, CancellationToken ct)
+    public Task<(StoredObject Object, bool Deleted)> DeleteAsync(RequestScope scope, string name, DeletePreconditions preconditions, CancellationToken ct) =>
+        DeleteAsync(scope, name, preconditions, null, ct);
+
+    /// <summary>
+    /// Deletes an object with a propagation policy: Foreground and Orphan add their finalizer (so the object is only
+    /// marked), Background removes both; null keeps whatever GC finalizers the object has (Background when none).
+    /// </summary>
+    public async Task<(StoredObject Object, bool Deleted)> DeleteAsync(RequestScope scope, string name, DeletePreconditions preconditions, DeletionPropagation? propagation, CancellationToken ct)
     {
         var definition = scope.Definition;
         var key = StorageKeys.ObjectKey(scope.Cluster, definition, scope.Namespace, name);
@@ -182,14 +190,22 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
             }
 
             definition.Strategy.PrepareForDeletion(obj);
+            var finalizersChanged = propagation is { } policy && GarbageCollectionFinalizers.Apply(obj, policy);
             try
             {
                 if (ObjectFields.Finalizers(obj).Count > 0 || definition.Strategy.HoldsDeletion(obj))
                 {
-                    if (ObjectFields.MetaString(obj, "deletionTimestamp") is not null) return (current, false);
                     var meta = ObjectFields.Metadata(obj);
-                    meta["deletionTimestamp"] = ObjectFields.FormatTime(time.GetUtcNow());
-                    meta["deletionGracePeriodSeconds"] = 0;
+                    if (meta["deletionTimestamp"] is not null)
+                    {
+                        // Already being deleted: a new policy may still swap the GC finalizer, nothing else changes.
+                        if (!finalizersChanged) return (current, false);
+                    }
+                    else
+                    {
+                        meta["deletionTimestamp"] = ObjectFields.FormatTime(time.GetUtcNow());
+                        meta["deletionGracePeriodSeconds"] = 0;
+                    }
                     if (scope.DryRun) return (DryRunResult(key, obj, current), false);
                     return (await store.UpdateAsync(key, current.ModRevision, CheckedEncoder(obj), ct).ConfigureAwait(false), false);
                 }
@@ -268,6 +284,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         // Generation counts changes of intent: anything outside metadata and status.
         var generation = ObjectFields.Generation(old);
         newMeta["generation"] = SpecChanged(updated, old) ? generation + 1 : Math.Max(generation, 1);
+        TrackManagedFields(scope, updated, desired, old);
         foreach (var plugin in admission)
         {
             await plugin.AdmitAsync(scope, AdmissionOperation.Update, updated, old, ct).ConfigureAwait(false);

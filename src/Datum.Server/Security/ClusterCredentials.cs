@@ -305,7 +305,8 @@ public sealed class ClusterCredentials : IDisposable
         yield return host;
     }
 
-    private static async Task<FileStream> AcquireLockAsync(string path, CancellationToken cancellationToken)
+    /// <summary>Takes the exclusive lock on <paramref name="path"/> (the pki directory's <c>.lock</c>); dispose to release.</summary>
+    internal static async Task<FileStream> AcquireLockAsync(string path, CancellationToken cancellationToken)
     {
         var options = new FileStreamOptions
         {

@@ -1,0 +1,285 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Datum.Machinery.Objects;
+
+namespace Datum.Machinery.Apply;
+
+/// <summary>
+/// A set of field paths in the <c>FieldsV1</c> shape of <c>metadata.managedFields</c>: a tree whose edges are path
+/// elements (<c>f:name</c> for a field or map key, <c>k:{"name":"x"}</c> for an item of a map-list,
+/// <c>v:"value"</c> for an item of a set-list, <c>i:3</c> for a list index) and whose nodes may themselves be members
+/// (written <c>"."</c> when the node also has children). Sets are values: the operations return new sets.
+/// </summary>
+public sealed class FieldSet : IEquatable<FieldSet>
+{
+    private readonly SortedDictionary<string, FieldSet> _children = new(StringComparer.Ordinal);
+
+    /// <summary>Whether the path leading to this node is itself in the set.</summary>
+    public bool IsMember { get; private set; }
+
+    /// <summary>The children by path element.</summary>
+    public IReadOnlyDictionary<string, FieldSet> Children => _children;
+
+    /// <summary>True when no path below (or at) this node is a member.</summary>
+    public bool IsEmpty => !IsMember && _children.Values.All(c => c.IsEmpty);
+
+    /// <summary>The path element of a field or map key.</summary>
+    public static string Field(string name) => "f:" + name;
+
+    /// <summary>The path element of a map-list item, from the values of its <paramref name="keys"/>.</summary>
+    public static string Key(JsonObject item, IReadOnlyList<string> keys)
+    {
+        var key = new JsonObject();
+        foreach (var name in keys.Order(StringComparer.Ordinal))
+        {
+            if (item[name] is { } value) key[name] = value.DeepClone();
+        }
+        return "k:" + Compact(key);
+    }
+
+    /// <summary>The path element of a set-list item.</summary>
+    public static string Value(JsonNode? value) => "v:" + Compact(value);
+
+    /// <summary>Adds <paramref name="path"/> (a sequence of path elements) to the set.</summary>
+    public void Insert(IEnumerable<string> path) => Node(path).IsMember = true;
+
+    /// <summary>Marks this node itself as a member.</summary>
+    public void InsertSelf() => IsMember = true;
+
+    /// <summary>The node at <paramref name="path"/>, created when missing.</summary>
+    public FieldSet Node(IEnumerable<string> path)
+    {
+        var node = this;
+        foreach (var element in path) node = node.Child(element);
+        return node;
+    }
+
+    /// <summary>The child at <paramref name="element"/>, created when missing.</summary>
+    public FieldSet Child(string element)
+    {
+        if (!_children.TryGetValue(element, out var child))
+        {
+            child = new FieldSet();
+            _children[element] = child;
+        }
+        return child;
+    }
+
+    /// <summary>Whether <paramref name="path"/> is a member.</summary>
+    public bool Contains(IEnumerable<string> path)
+    {
+        var node = this;
+        foreach (var element in path)
+        {
+            if (!node._children.TryGetValue(element, out node)) return false;
+        }
+        return node.IsMember;
+    }
+
+    /// <summary>Every path in this set or in <paramref name="other"/>.</summary>
+    public FieldSet Union(FieldSet other)
+    {
+        var result = Clone();
+        result.UnionWith(other);
+        return result;
+    }
+
+    /// <summary>The paths of this set that are not in <paramref name="other"/>.</summary>
+    public FieldSet Difference(FieldSet other)
+    {
+        var result = new FieldSet { IsMember = IsMember && !other.IsMember };
+        foreach (var (element, child) in _children)
+        {
+            var diff = other._children.TryGetValue(element, out var o) ? child.Difference(o) : child.Clone();
+            if (!diff.IsEmpty) result._children[element] = diff;
+        }
+        return result;
+    }
+
+    /// <summary>The paths in both sets.</summary>
+    public FieldSet Intersection(FieldSet other)
+    {
+        var result = new FieldSet { IsMember = IsMember && other.IsMember };
+        foreach (var (element, child) in _children)
+        {
+            if (!other._children.TryGetValue(element, out var o)) continue;
+            var both = child.Intersection(o);
+            if (!both.IsEmpty) result._children[element] = both;
+        }
+        return result;
+    }
+
+    /// <summary>This set without <paramref name="path"/> and everything below it.</summary>
+    public FieldSet WithoutSubtree(params string[] path)
+    {
+        var result = Clone();
+        var node = result;
+        for (var i = 0; i < path.Length - 1; i++)
+        {
+            if (!node._children.TryGetValue(path[i], out node)) return result;
+        }
+        if (path.Length > 0) node._children.Remove(path[^1]);
+        return result;
+    }
+
+    /// <summary>Only the paths at and below the child <paramref name="element"/>.</summary>
+    public FieldSet OnlySubtree(string element)
+    {
+        var result = new FieldSet();
+        if (_children.TryGetValue(element, out var child) && !child.IsEmpty) result._children[element] = child.Clone();
+        return result;
+    }
+
+    /// <summary>A deep copy without empty branches.</summary>
+    public FieldSet Clone()
+    {
+        var result = new FieldSet { IsMember = IsMember };
+        foreach (var (element, child) in _children)
+        {
+            if (!child.IsEmpty) result._children[element] = child.Clone();
+        }
+        return result;
+    }
+
+    /// <summary>The member paths, in order (a node before its children).</summary>
+    public IEnumerable<IReadOnlyList<string>> Paths()
+    {
+        var prefix = new List<string>();
+        return Walk(this, prefix);
+
+        static IEnumerable<IReadOnlyList<string>> Walk(FieldSet node, List<string> prefix)
+        {
+            if (node.IsMember && prefix.Count > 0) yield return prefix.ToArray();
+            foreach (var (element, child) in node._children)
+            {
+                prefix.Add(element);
+                foreach (var path in Walk(child, prefix)) yield return path;
+                prefix.RemoveAt(prefix.Count - 1);
+            }
+        }
+    }
+
+    /// <summary>The <c>FieldsV1</c> JSON of the set.</summary>
+    public JsonObject ToFieldsV1()
+    {
+        var result = new JsonObject();
+        foreach (var (element, child) in _children)
+        {
+            if (child.IsEmpty) continue;
+            var json = child.ToFieldsV1();
+            if (child.IsMember && json.Count > 0) json.Insert(0, ".", new JsonObject());
+            result[element] = json;
+        }
+        return result;
+    }
+
+    /// <summary>Parses <c>FieldsV1</c> JSON; <see cref="FormatException"/> when it is not well-formed.</summary>
+    public static FieldSet FromFieldsV1(JsonNode? json)
+    {
+        if (json is not JsonObject obj) throw new FormatException("fieldsV1 must be a JSON object");
+        var result = new FieldSet();
+        foreach (var (element, value) in obj)
+        {
+            if (element == ".")
+            {
+                result.IsMember = true;
+                continue;
+            }
+            if (element.Length < 2 || element[1] != ':' || element[0] is not ('f' or 'k' or 'v' or 'i'))
+            {
+                throw new FormatException($"unknown path element \"{element}\" in fieldsV1");
+            }
+            var child = FromFieldsV1(value);
+            if (child._children.Count == 0) child.IsMember = true;
+            result._children[element] = child;
+        }
+        return result;
+    }
+
+    /// <summary>A path as Kubernetes prints it in conflicts: <c>.data.key</c>, <c>.spec.ports[name="http"].port</c>, <c>.metadata.finalizers[="x"]</c>.</summary>
+    public static string Describe(IEnumerable<string> path)
+    {
+        var text = new StringBuilder();
+        foreach (var element in path)
+        {
+            var body = element[2..];
+            switch (element[0])
+            {
+                case 'f':
+                    text.Append('.').Append(body);
+                    break;
+                case 'v':
+                    text.Append("[=").Append(body).Append(']');
+                    break;
+                case 'i':
+                    text.Append('[').Append(body).Append(']');
+                    break;
+                default:
+                    text.Append('[');
+                    try
+                    {
+                        var first = true;
+                        foreach (var (name, value) in JsonNode.Parse(body)!.AsObject())
+                        {
+                            if (!first) text.Append(',');
+                            first = false;
+                            text.Append(name).Append('=').Append(Compact(value));
+                        }
+                    }
+                    catch (Exception e) when (e is JsonException or InvalidOperationException)
+                    {
+                        text.Append(body);
+                    }
+                    text.Append(']');
+                    break;
+            }
+        }
+        return text.ToString();
+    }
+
+    /// <inheritdoc/>
+    public bool Equals(FieldSet? other)
+    {
+        if (other is null) return false;
+        if (IsMember != other.IsMember) return false;
+        var mine = _children.Where(c => !c.Value.IsEmpty).ToList();
+        var theirs = other._children.Where(c => !c.Value.IsEmpty).ToList();
+        if (mine.Count != theirs.Count) return false;
+        for (var i = 0; i < mine.Count; i++)
+        {
+            if (mine[i].Key != theirs[i].Key || !mine[i].Value.Equals(theirs[i].Value)) return false;
+        }
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is FieldSet other && Equals(other);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => ToFieldsV1().ToJsonString().GetHashCode(StringComparison.Ordinal);
+
+    /// <inheritdoc/>
+    public override string ToString() => ToFieldsV1().ToJsonString();
+
+    private void UnionWith(FieldSet other)
+    {
+        IsMember |= other.IsMember;
+        foreach (var (element, child) in other._children)
+        {
+            if (child.IsEmpty) continue;
+            Child(element).UnionWith(child);
+        }
+    }
+
+    private static string Compact(JsonNode? value)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
+        using (var writer = new Utf8JsonWriter(buffer, JsonWriting.Options))
+        {
+            if (value is null) writer.WriteNullValue();
+            else value.WriteTo(writer);
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+}

@@ -1,0 +1,144 @@
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Datum.Machinery.Api;
+using Datum.Machinery.Objects;
+using Datum.Server.Builtins;
+using Datum.Server.Registry;
+using Datum.Server.Security;
+using Datum.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Datum.Server.Controllers;
+
+/// <summary>
+/// Gives every active namespace a <c>default</c> ServiceAccount, like kube-controller-manager's serviceaccount
+/// controller: it creates one when a namespace appears and again when someone deletes it. Level-triggered: it
+/// watches namespaces and service accounts, and on each event re-reads the namespace and its account.
+/// </summary>
+internal sealed partial class DefaultServiceAccountController(ResourceStore store, ILogger<DefaultServiceAccountController> logger)
+    : BackgroundService
+{
+    private static readonly UserInfo Controller = new(
+        "system:serviceaccount:kube-system:service-account-controller", null, [WellKnownGroups.SystemMasters, WellKnownGroups.SystemAuthenticated]);
+
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
+    private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var worker = RunWorkerAsync(stoppingToken);
+        var namespaces = WatchAsync(StorageKeys.ResourcePrefix(StorageKeys.RootCluster, NamespaceKind.Definition), OnNamespace, stoppingToken);
+        var accounts = WatchAsync(StorageKeys.ResourcePrefix(StorageKeys.RootCluster, ServiceAccountKind.Definition), OnServiceAccount, stoppingToken);
+        await Task.WhenAll(namespaces, accounts, worker).ConfigureAwait(false);
+    }
+
+    private void OnNamespace(StorageEventType type, string key) =>
+        _queue.Writer.TryWrite(StorageKeys.NameOf(key));
+
+    private void OnServiceAccount(StorageEventType type, string key)
+    {
+        // Key: /registry/{cluster}/core/serviceaccounts/{ns}/{name}; only a deleted default account needs work.
+        if (type != StorageEventType.Deleted || StorageKeys.NameOf(key) != ServiceAccountKind.DefaultName)
+        {
+            return;
+        }
+
+        var parent = key[..key.LastIndexOf('/')];
+        _queue.Writer.TryWrite(StorageKeys.NameOf(parent));
+    }
+
+    private async Task WatchAsync(string prefix, Action<StorageEventType, string> onEvent, CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var page = await store.Storage.ListAsync(prefix, new ListRequest(), stoppingToken).ConfigureAwait(false);
+                foreach (var item in page.Items)
+                {
+                    onEvent(StorageEventType.Created, item.Key);
+                }
+
+                try
+                {
+                    await using var watch = await store.Storage.WatchAsync(prefix, page.Revision, stoppingToken).ConfigureAwait(false);
+                    await foreach (var change in watch.Events.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+                    {
+                        onEvent(change.Type, change.Key);
+                    }
+                }
+                catch (StorageException)
+                {
+                    // Fell behind or history compacted: relist and watch again.
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RunWorkerAsync(CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var ns in _queue.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                try
+                {
+                    await EnsureDefaultAsync(ns, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is ApiException or StorageException)
+                {
+                    LogRetry(logger, ns, e.Message);
+                    _ = RequeueLaterAsync(ns, ct);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RequeueLaterAsync(string ns, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(RetryDelay, ct).ConfigureAwait(false);
+            _queue.Writer.TryWrite(ns);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task EnsureDefaultAsync(string ns, CancellationToken ct)
+    {
+        var nsKey = StorageKeys.ObjectKey(StorageKeys.RootCluster, NamespaceKind.Definition, null, ns);
+        if (await store.Storage.GetAsync(nsKey, ct).ConfigureAwait(false) is not { } stored
+            || ObjectFields.MetaString(ObjectEncoding.Decode(stored.Value), "deletionTimestamp") is not null)
+        {
+            return;
+        }
+
+        var accountKey = StorageKeys.ObjectKey(StorageKeys.RootCluster, ServiceAccountKind.Definition, ns, ServiceAccountKind.DefaultName);
+        if (await store.Storage.GetAsync(accountKey, ct).ConfigureAwait(false) is not null)
+        {
+            return;
+        }
+
+        var scope = new RequestScope { Definition = ServiceAccountKind.Definition, Namespace = ns, User = Controller, FieldManager = "service-account-controller" };
+        try
+        {
+            await store.CreateAsync(scope, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ServiceAccountKind.DefaultName } }, ct).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (e.Code == 409)
+        {
+            // Someone else created it first.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "default service account for namespace {Namespace} not created yet: {Reason}")]
+    private static partial void LogRetry(ILogger logger, string @namespace, string reason);
+}

@@ -1,0 +1,114 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json.Nodes;
+using Datum.Machinery.Api;
+using Datum.Machinery.Apply;
+using Datum.Machinery.Objects;
+using Datum.Storage;
+
+namespace Datum.Server.Registry;
+
+// managedFields bookkeeping and server-side apply. Every write goes through TrackManagedFields; apply computes its
+// entries itself (ManagedFields.Apply) and then takes the ordinary create or update path.
+public sealed partial class ResourceStore
+{
+    // Objects built by ApplyAsync already carry their managedFields; the write path must not record them again as an
+    // Update. Keyed by identity: the desired object ApplyAsync hands to CreateAsync/UpdateAsync.
+    private static readonly ConditionalWeakTable<JsonObject, object> s_applied = new();
+
+    /// <summary>
+    /// Server-side apply of <paramref name="config"/> by <see cref="RequestScope.FieldManager"/>: creates the object when
+    /// it does not exist, otherwise merges into it (409 on conflicts unless <paramref name="force"/>). <c>Created</c> tells which.
+    /// </summary>
+    public async Task<(StoredObject Object, bool Created)> ApplyAsync(RequestScope scope, string name, JsonObject config, bool force, CancellationToken ct)
+    {
+        var definition = scope.Definition;
+        CheckSchema(scope, config);
+        var configName = ObjectFields.Name(config);
+        if (!string.IsNullOrEmpty(configName) && configName != name)
+        {
+            throw ApiException.BadRequest($"the name of the object ({configName}) does not match the name on the URL ({name})");
+        }
+        var key = StorageKeys.ObjectKey(scope.Cluster, definition, scope.Namespace, name);
+        for (var attempt = 0; ; attempt++)
+        {
+            if (await store.GetAsync(key, ct).ConfigureAwait(false) is null)
+            {
+                if (scope.Subresource is not null) throw NotFound(scope, name);
+                var created = ApplyTo(scope, null, config, force);
+                ObjectFields.Metadata(created)["name"] = name;
+                try
+                {
+                    return (await CreateAsync(scope, created, ct).ConfigureAwait(false), true);
+                }
+                catch (ApiException e) when (e.Reason == "AlreadyExists" && attempt < 3)
+                {
+                    // Created meanwhile: apply to it instead.
+                    continue;
+                }
+            }
+            try
+            {
+                var updated = await UpdateAsync(scope, name, current => ApplyTo(scope, current, config, force), requireResourceVersion: false, ct).ConfigureAwait(false);
+                return (updated, false);
+            }
+            catch (ApiException e) when (e.Code == 404 && e.DetailName == name && attempt < 3)
+            {
+                // Deleted meanwhile: create it again.
+            }
+        }
+    }
+
+    private JsonObject ApplyTo(RequestScope scope, JsonObject? current, JsonObject config, bool force)
+    {
+        var definition = scope.Definition;
+        var entries = current is null ? [] : ManagedFields.Decode(ObjectFields.Metadata(current)["managedFields"]) ?? [];
+        var result = ManagedFields.Apply(definition.Schema, entries, current, config, scope.FieldManager ?? "", definition.ApiVersion,
+            scope.Subresource, force, ObjectFields.FormatTime(time.GetUtcNow()), FieldScope(scope));
+        var obj = result.Object;
+        if (result.Entries.Count > 0) ObjectFields.Metadata(obj)["managedFields"] = ManagedFields.Encode(result.Entries);
+        else ObjectFields.Metadata(obj).Remove("managedFields");
+        s_applied.AddOrUpdate(obj, scope);
+        return obj;
+    }
+
+    /// <summary>
+    /// Sets <c>managedFields</c> of <paramref name="updated"/> (the object about to be stored, built from the client's
+    /// <paramref name="desired"/>) for a write by the scope's field manager; <paramref name="old"/> is null on create.
+    /// </summary>
+    private void TrackManagedFields(RequestScope scope, JsonObject updated, JsonObject desired, JsonObject? old)
+    {
+        var meta = ObjectFields.Metadata(updated);
+        var sent = desired["metadata"] is JsonObject desiredMeta ? desiredMeta["managedFields"] : null;
+        if (s_applied.TryGetValue(desired, out _))
+        {
+            if (sent is JsonArray { Count: > 0 }) meta["managedFields"] = sent.DeepClone();
+            else meta.Remove("managedFields");
+            return;
+        }
+        if (ManagedFields.IsReset(sent))
+        {
+            meta.Remove("managedFields");
+            return;
+        }
+        // Managed fields the client sent replace the stored ones; an empty list or none keeps the stored ones.
+        var entries = ManagedFields.Decode(sent) ??
+            (old?["metadata"] is JsonObject oldMeta ? ManagedFields.Decode(oldMeta["managedFields"]) : null) ?? [];
+        var definition = scope.Definition;
+        var recorded = ManagedFields.RecordUpdate(definition.Schema, entries, old, updated, scope.FieldManager ?? "unknown", definition.ApiVersion,
+            scope.Subresource, ObjectFields.FormatTime(time.GetUtcNow()), FieldScope(scope));
+        if (recorded.Count > 0) meta["managedFields"] = ManagedFields.Encode(recorded);
+        else meta.Remove("managedFields");
+    }
+
+    // Writes to the main resource of a kind with a status subresource never own status; /status writes own only status.
+    private static Func<FieldSet, FieldSet>? FieldScope(RequestScope scope)
+    {
+        if (!scope.Definition.HasStatusSubresource) return null;
+        var status = FieldSet.Field("status");
+        if (scope.Subresource == "status")
+        {
+            return set => set.OnlySubtree(status);
+        }
+        return set => set.WithoutSubtree(status);
+    }
+}
