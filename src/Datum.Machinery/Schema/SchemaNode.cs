@@ -53,6 +53,18 @@ public sealed record SchemaNode
     /// <summary>Regular expression strings must match.</summary>
     public string? Pattern { get; init; }
 
+    /// <summary>Minimum string length.</summary>
+    public int? MinLength { get; init; }
+
+    /// <summary>Minimum number of array items.</summary>
+    public int? MinItems { get; init; }
+
+    /// <summary>Maximum number of array items.</summary>
+    public int? MaxItems { get; init; }
+
+    /// <summary>The value filled in when the field is absent (structural defaulting, see <see cref="SchemaDefaults"/>).</summary>
+    public JsonNode? Default { get; init; }
+
     /// <summary>Other <c>x-kubernetes-*</c> extensions, published as they are (patch strategy, list type, ...).</summary>
     public IReadOnlyDictionary<string, JsonNode>? Extensions { get; init; }
 

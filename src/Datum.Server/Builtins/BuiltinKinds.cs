@@ -17,5 +17,6 @@ public static class BuiltinKinds
         catalog.Add(ServiceAccountKind.Definition);
         catalog.Add(SelfSubjectAccessReviewKind.Create(authorizer));
         catalog.Add(SelfSubjectReviewKind.Definition);
+        catalog.Add(CustomResources.CustomResourceDefinitionKind.Definition);
     }
 }

@@ -14,7 +14,7 @@ public static partial class VersionPriority
         var stage = match.Groups[2].Value switch { "" => 3, "beta" => 2, _ => 1 };
         var minor = match.Groups[3].Success && match.Groups[3].Value.Length > 0
             ? long.Parse(match.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
-        return stage * 1_000_000_000 + major * 1_000 + minor;
+        return stage * 1_000_000_000L + major * 1_000 + minor;
     }
 
     [GeneratedRegex("^v(\\d+)(?:(alpha|beta)(\\d*))?$")]

@@ -93,6 +93,7 @@ public sealed class DatumServer : IAsyncDisposable
             builder.Services.AddHostedService<Controllers.NamespaceLifecycleController>();
             builder.Services.AddHostedService<Controllers.GarbageCollector>();
             builder.Services.AddHostedService<Controllers.DefaultServiceAccountController>();
+            builder.Services.AddHostedService<CustomResources.CustomResourceDefinitionController>();
             var app = builder.Build();
             app.UseMiddleware<ApiDispatcher>();
             await app.StartAsync(ct).ConfigureAwait(false);

@@ -22,6 +22,6 @@ public static class CreateHandler
         if (request.Info.Name is not null) throw ApiException.MethodNotAllowed($"POST is not supported on a named {definition.Plural} object");
         var stored = await request.Store.CreateAsync(request.Scope, obj, request.Aborted).ConfigureAwait(false);
         ResponseWriter.AddWarnings(request.Http, request.Scope);
-        await ResponseWriter.WriteJsonAsync(request.Http, 201, stored.Value, request.Aborted).ConfigureAwait(false);
+        await ResponseWriter.WriteJsonAsync(request.Http, 201, CustomResources.CustomResourceVersions.Present(request.Scope.Definition, stored.Value), request.Aborted).ConfigureAwait(false);
     }
 }

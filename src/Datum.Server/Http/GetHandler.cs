@@ -20,7 +20,7 @@ public static class GetHandler
         {
             OutputShape.Table => TableWriter.Table(request.Scope.Definition, [stored], format, request.Query("includeObject"), null, null, TimeProvider.System),
             OutputShape.Metadata => TableWriter.Partial(stored, format.MetaVersion),
-            _ => stored.Value,
+            _ => CustomResources.CustomResourceVersions.Present(request.Scope.Definition, stored.Value),
         };
         await ResponseWriter.WriteJsonAsync(request.Http, 200, body, request.Aborted).ConfigureAwait(false);
     }

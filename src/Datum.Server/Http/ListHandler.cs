@@ -20,6 +20,6 @@ public static class ListHandler
             await ResponseWriter.WriteJsonAsync(request.Http, 200, TableWriter.PartialList(result.Items, format.MetaVersion, result.Revision, result.Continue), request.Aborted).ConfigureAwait(false);
             return;
         }
-        await ResponseWriter.WriteListAsync(request.Http, request.Scope.Definition, result.Items, result.Revision, result.Continue, request.Aborted).ConfigureAwait(false);
+        await ResponseWriter.WriteListAsync(request.Http, request.Scope.Definition, CustomResources.CustomResourceVersions.Present(request.Scope.Definition, result.Items), result.Revision, result.Continue, request.Aborted).ConfigureAwait(false);
     }
 }

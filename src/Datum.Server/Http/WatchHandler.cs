@@ -37,7 +37,7 @@ public static class WatchHandler
         {
             OutputShape.Table => body => TableWriter.Table(scope.Definition, [new StoredObject("", body, 0, 0)], format, includeObject, null, null, TimeProvider.System),
             OutputShape.Metadata => body => TableWriter.Partial(new StoredObject("", body, 0, 0), format.MetaVersion),
-            _ => static body => body,
+            _ => body => CustomResources.CustomResourceVersions.Present(scope.Definition, body),
         };
         var prefix = StorageKeys.CollectionPrefix(scope.Cluster, scope.Definition, scope.Namespace);
         var store = request.Store.Storage;

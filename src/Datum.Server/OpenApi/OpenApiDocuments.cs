@@ -260,6 +260,10 @@ public sealed class OpenApiDocuments(ResourceCatalog catalog)
             if (node.Maximum is { } max) result["maximum"] = max;
             if (node.MaxLength is { } maxLength) result["maxLength"] = maxLength;
             if (node.Pattern is not null) result["pattern"] = node.Pattern;
+            if (node.MinLength is { } minLength) result["minLength"] = minLength;
+            if (node.MinItems is { } minItems) result["minItems"] = minItems;
+            if (node.MaxItems is { } maxItems) result["maxItems"] = maxItems;
+            if (node.Default is { } defaultValue) result["default"] = defaultValue.DeepClone();
             if (node.Nullable) result["nullable"] = true;
             if (node.PreserveUnknownFields) result["x-kubernetes-preserve-unknown-fields"] = true;
             if (node.IntOrString) result["x-kubernetes-int-or-string"] = true;

@@ -309,6 +309,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
 
     private static List<FieldError> CheckSchema(RequestScope scope, JsonObject obj)
     {
+        SchemaDefaults.Apply(obj, scope.Definition.Schema);
         var result = SchemaCheck.Run(obj, scope.Definition.Schema);
         if (result.UnknownFields.Count > 0)
         {
