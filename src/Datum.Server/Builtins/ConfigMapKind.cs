@@ -19,6 +19,6 @@ public static class ConfigMapKind
             ("binaryData", Map(String(format: "byte"), "BinaryData contains the binary data. Values are base64-encoded.")),
             ("immutable", Boolean("Immutable, if set to true, ensures that data stored in the ConfigMap cannot be updated."))),
         Strategy = new DataMapStrategy("ConfigMap"),
-        PrinterColumns = [new PrinterColumn("Data", "integer", ".data", "Number of data keys")],
+        PrinterColumns = [PrinterColumn.Count("Data", "Number of data keys", "data", "binaryData")],
     };
 }

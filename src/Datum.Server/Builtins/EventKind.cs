@@ -47,7 +47,10 @@ public static class EventKind
         [
             new PrinterColumn("Type", "string", ".type"),
             new PrinterColumn("Reason", "string", ".reason"),
-            new PrinterColumn("Object", "string", ".involvedObject.name"),
+            new PrinterColumn("Object", "string", ".involvedObject.name")
+            {
+                Compute = o => $"{ObjectFields.StringAt(o, "involvedObject.kind")?.ToLowerInvariant()}/{ObjectFields.StringAt(o, "involvedObject.name")}",
+            },
             new PrinterColumn("Message", "string", ".message"),
         ],
     };

@@ -32,6 +32,7 @@ public static class NamespaceKind
                 ("phase", Enum("Phase is the current lifecycle phase of the namespace.", "Active", "Terminating")),
                 ("conditions", Array(Any("NamespaceCondition contains details about state of namespace.") with { Type = "object" }))))),
         Strategy = new NamespaceStrategy(),
+        Subresources = [new NamespaceFinalizeSubresource()],
         SelectableFields = new Dictionary<string, Func<JsonObject, string?>>
         {
             ["status.phase"] = o => (o["status"] as JsonObject)?["phase"]?.ToString(),

@@ -23,6 +23,6 @@ public static class SecretKind
         {
             ["type"] = o => o["type"]?.ToString(),
         },
-        PrinterColumns = [new PrinterColumn("Type", "string", ".type"), new PrinterColumn("Data", "integer", ".data")],
+        PrinterColumns = [new PrinterColumn("Type", "string", ".type"), PrinterColumn.Count("Data", "Number of data keys", "data")],
     };
 }

@@ -38,6 +38,6 @@ public static class ServiceAccountKind
             ("imagePullSecrets", Array(LocalObjectReference, "ImagePullSecrets is a list of references to secrets in the same namespace to use for pulling any images in pods that reference this ServiceAccount.")),
             ("automountServiceAccountToken", Boolean("AutomountServiceAccountToken indicates whether pods running as this service account should have an API token automatically mounted."))),
         Subresources = [new TokenRequestSubresource()],
-        PrinterColumns = [new PrinterColumn("Secrets", "integer", ".secrets", "Number of secrets")],
+        PrinterColumns = [PrinterColumn.Count("Secrets", "Number of secrets", "secrets")],
     };
 }

@@ -111,6 +111,8 @@ internal sealed partial class NamespaceLifecycleController(ResourceStore store, 
         if (ObjectFields.MetaString(ObjectEncoding.Decode(current.Value), "deletionTimestamp") is null) return true;
 
         var remaining = 0;
+        var remainingByResource = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var remainingByFinalizer = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (var definition in catalog.All())
         {
             if (!definition.Namespaced || definition.Review is not null) continue;
@@ -120,15 +122,28 @@ internal sealed partial class NamespaceLifecycleController(ResourceStore store, 
             {
                 try
                 {
-                    var (_, deleted) = await store.DeleteAsync(scope, StorageKeys.NameOf(item.Key), new DeletePreconditions(), ct).ConfigureAwait(false);
-                    if (!deleted) remaining++;
+                    var (kept, deleted) = await store.DeleteAsync(scope, StorageKeys.NameOf(item.Key), new DeletePreconditions(), ct).ConfigureAwait(false);
+                    if (!deleted)
+                    {
+                        remaining++;
+                        var resource = definition.Group.Length == 0 ? definition.Plural : $"{definition.Plural}.{definition.Group}";
+                        remainingByResource[resource] = remainingByResource.GetValueOrDefault(resource) + 1;
+                        foreach (var finalizer in ObjectFields.Finalizers(ObjectEncoding.Decode(kept.Value)))
+                        {
+                            remainingByFinalizer[finalizer] = remainingByFinalizer.GetValueOrDefault(finalizer) + 1;
+                        }
+                    }
                 }
                 catch (ApiException e) when (e.Code == 404)
                 {
                 }
             }
         }
-        if (remaining > 0) return false;
+        if (remaining > 0)
+        {
+            await ReportRemainingAsync(name, remainingByResource, remainingByFinalizer, ct).ConfigureAwait(false);
+            return false;
+        }
 
         await store.UpdateAsync(nsScope, name, ns =>
         {
@@ -140,6 +155,33 @@ internal sealed partial class NamespaceLifecycleController(ResourceStore store, 
             return ns;
         }, requireResourceVersion: false, ct).ConfigureAwait(false);
         return true;
+    }
+
+    // The conditions kube-controller-manager's namespace controller reports, so `kubectl describe ns` says what blocks.
+    private async Task ReportRemainingAsync(string name, SortedDictionary<string, int> byResource, SortedDictionary<string, int> byFinalizer, CancellationToken ct)
+    {
+        var content = "Some resources are remaining: " + string.Join(", ", byResource.Select(r => $"{r.Key} has {r.Value} resource instances"));
+        var finalizers = "Some content in the namespace has finalizers remaining: " + string.Join(", ", byFinalizer.Select(f => $"{f.Key} in {f.Value} resource instances"));
+        var statusScope = new RequestScope { Definition = NamespaceKind.Definition, User = Controller, Subresource = "status" };
+        await store.UpdateAsync(statusScope, name, ns =>
+        {
+            var status = ns["status"] as JsonObject ?? new JsonObject();
+            var old = status["conditions"] as JsonArray;
+            var conditions = new JsonArray();
+            foreach (var (type, reason, message) in new[]
+            {
+                ("NamespaceContentRemaining", "SomeResourcesRemain", content),
+                ("NamespaceFinalizersRemaining", "SomeFinalizersRemain", finalizers),
+            })
+            {
+                var previous = old?.OfType<JsonObject>().FirstOrDefault(c => c["type"]?.ToString() == type);
+                var since = previous?["status"]?.ToString() == "True" ? previous["lastTransitionTime"]?.DeepClone() : ObjectFields.FormatTime(DateTimeOffset.UtcNow);
+                conditions.Add(new JsonObject { ["type"] = type, ["status"] = "True", ["lastTransitionTime"] = since, ["reason"] = reason, ["message"] = message });
+            }
+            status["conditions"] = conditions;
+            ns["status"] = status;
+            return ns;
+        }, requireResourceVersion: false, ct).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "namespace {Namespace} not finalized yet: {Reason}")]

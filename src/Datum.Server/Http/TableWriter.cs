@@ -106,7 +106,7 @@ public static class TableWriter
 
     private static void WriteCell(Utf8JsonWriter w, JsonObject obj, PrinterColumn column)
     {
-        var value = JsonPathValue(obj, column.JsonPath);
+        var value = column.Compute is { } compute ? compute(obj) : JsonPathValue(obj, column.JsonPath);
         switch (value)
         {
             case null:

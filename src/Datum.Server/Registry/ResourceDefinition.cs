@@ -86,7 +86,18 @@ public sealed record ResourceDefinition
 
 /// <summary>A column of table output (<c>additionalPrinterColumns</c>).</summary>
 /// <param name="Priority">0 shows always; above 0 only with <c>-o wide</c>.</param>
-public sealed record PrinterColumn(string Name, string Type, string JsonPath, string Description = "", int Priority = 0, string Format = "");
+public sealed record PrinterColumn(string Name, string Type, string JsonPath, string Description = "", int Priority = 0, string Format = "")
+{
+    /// <summary>Computes the cell in code instead of by <see cref="JsonPath"/> (built-in kinds print derived values, such as counts).</summary>
+    public Func<JsonObject, JsonNode?>? Compute { get; init; }
+
+    /// <summary>A column whose cell counts the entries of the maps or lists at <paramref name="paths"/> (0 when absent).</summary>
+    public static PrinterColumn Count(string name, string description, params string[] paths) =>
+        new(name, "integer", paths[0], description)
+        {
+            Compute = obj => paths.Sum(path => obj[path] switch { JsonObject map => map.Count, JsonArray list => list.Count, _ => 0 }),
+        };
+}
 
 /// <summary>Who asks, for virtual review kinds.</summary>
 public sealed record ReviewContext(Security.UserInfo User, string Cluster);
