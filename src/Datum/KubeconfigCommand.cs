@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Datum.ResourceManager;
 using Datum.Server.Hosting;
 using Datum.Server.Security;
 
@@ -11,7 +12,9 @@ internal static class KubeconfigCommand
     {
         var dataDir = new Option<string>("--data-dir") { Description = $"The server's data directory (default: {DefaultDataDirectory.Resolve()})." };
         var server = new Option<string>("--server") { Description = "The server URL to put in the kubeconfig (default: the URL the last `datum up` served at)." };
-        var command = new Command("kubeconfig", "Print an admin kubeconfig for the server of a data directory to standard output.") { dataDir, server };
+        var organization = new Option<string>("--organization") { Description = "Make the organization's control plane the current context." };
+        var project = new Option<string>("--project") { Description = "Make the project's control plane the current context (takes precedence over --organization)." };
+        var command = new Command("kubeconfig", "Print an admin kubeconfig for the server of a data directory to standard output: the platform context, plus a current context for --organization or --project.") { dataDir, server, organization, project };
         command.SetAction(async (parse, ct) =>
         {
             var directory = Path.GetFullPath(parse.GetValue(dataDir) ?? DefaultDataDirectory.Resolve());
@@ -27,7 +30,11 @@ internal static class KubeconfigCommand
                 url = File.Exists(urlFile) ? (await File.ReadAllTextAsync(urlFile, ct).ConfigureAwait(false)).Trim() : "https://127.0.0.1:6443";
             }
             var credentials = await ClusterCredentials.LoadOrCreateAsync(directory, ct).ConfigureAwait(false);
-            Console.Write(DatumServer.AdminKubeconfig(credentials, new Uri(url)));
+            var org = parse.GetValue(organization);
+            var proj = parse.GetValue(project);
+            Console.Write(string.IsNullOrEmpty(org) && string.IsNullOrEmpty(proj)
+                ? DatumServer.AdminKubeconfig(credentials, new Uri(url))
+                : TenancyKubeconfig.Render(credentials, url, string.IsNullOrEmpty(proj) ? org : null, proj));
             return 0;
         });
         return command;

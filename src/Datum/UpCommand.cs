@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Net;
+using Datum.ResourceManager;
 using Datum.Server.Hosting;
+using Datum.Server.Security;
 using Microsoft.Extensions.Logging;
 
 namespace Datum.Cli;
@@ -27,6 +29,7 @@ internal static class UpCommand
             }
             var directory = Path.GetFullPath(parse.GetValue(dataDir) ?? DefaultDataDirectory.Resolve());
             DatumServer server;
+            var firstStart = !File.Exists(Path.Combine(directory, "datum.db"));
             try
             {
                 server = await DatumServer.StartAsync(new DatumServerOptions
@@ -35,7 +38,7 @@ internal static class UpCommand
                     BindAddress = address,
                     SecurePort = parse.GetValue(port),
                     LogLevel = parse.GetValue(logLevel),
-                }, ct).ConfigureAwait(false);
+                }.AddResourceManager(), ct).ConfigureAwait(false);
             }
             catch (IOException e)
             {
@@ -45,12 +48,23 @@ internal static class UpCommand
             await using (server.ConfigureAwait(false))
             {
                 await File.WriteAllTextAsync(Path.Combine(directory, "server-url"), server.Url.ToString().TrimEnd('/'), ct).ConfigureAwait(false);
+                if (firstStart)
+                {
+                    await DefaultTenancy.EnsureAsync(server.Resources, TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
+                }
+                if (await server.Store.GetAsync($"/registry/root/resourcemanager.miloapis.com/projects/{DefaultTenancy.Project}", ct).ConfigureAwait(false) is not null)
+                {
+                    // Two contexts: `platform` and the default project's control plane (current).
+                    await KubeconfigWriter.WriteAsync(server.KubeconfigPath,
+                        TenancyKubeconfig.Render(server.Credentials, server.Url.ToString(), null, DefaultTenancy.Project), ct).ConfigureAwait(false);
+                }
                 Console.WriteLine($"Datum control plane serving at {server.Url.ToString().TrimEnd('/')}");
                 Console.WriteLine($"Data directory: {directory}");
                 Console.WriteLine($"Admin kubeconfig: {server.KubeconfigPath}");
                 Console.WriteLine();
                 Console.WriteLine($"  export KUBECONFIG={server.KubeconfigPath}");
-                Console.WriteLine("  kubectl api-resources");
+                Console.WriteLine("  kubectl api-resources                       # in project default-project");
+                Console.WriteLine("  kubectl --context platform get projects     # the platform control plane");
                 Console.WriteLine();
                 Console.WriteLine("Press Ctrl+C to stop.");
                 await server.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false);

@@ -34,13 +34,18 @@ public sealed class ServiceAccountKubectlTests : IClassFixture<ServerFixture>, I
         return ns;
     }
 
-    /// <summary>A kubectl whose kubeconfig holds only the server, the CA and <paramref name="token"/>.</summary>
+    /// <summary>
+    /// A kubectl whose kubeconfig holds only the server, the CA and <paramref name="token"/>. The server is the admin
+    /// kubeconfig's current control plane (the default project): a token is accepted only in its own plane.
+    /// </summary>
     private Kubectl TokenOnly(string token)
     {
         var path = Path.Combine(_kubectl.CacheDir, $"token-{Guid.NewGuid():N}.kubeconfig");
+        var server = System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(_server.KubeconfigPath), @"server: ""?([^""\n]+)""?")
+            .Select(m => m.Groups[1].Value).FirstOrDefault(u => u.Contains("/control-plane", StringComparison.Ordinal)) ?? _server.Url.ToString().TrimEnd('/');
         File.WriteAllText(path, KubeconfigWriter.Render(new KubeconfigSpec
         {
-            Server = _server.Url.ToString().TrimEnd('/'),
+            Server = server,
             CertificateAuthorityPem = File.ReadAllText(Path.Combine(_server.PkiDir, "ca.crt")),
             Token = token,
             UserName = "token-user",

@@ -77,7 +77,7 @@ internal sealed class TokenRequestSubresource : ISubresource
 
         var boundSecret = await ReadBoundObjectAsync(request, spec, ns, name).ConfigureAwait(false);
         var uid = ObjectFields.MetaString(account, "uid") ?? throw ApiException.Internal($"service account {ns}/{name} has no uid");
-        var issued = tokens.Issue(new ServiceAccountTokenSpec(ns, name, uid, audiences, TimeSpan.FromSeconds(expirationSeconds), boundSecret));
+        var issued = tokens.Issue(new ServiceAccountTokenSpec(ns, name, uid, audiences, TimeSpan.FromSeconds(expirationSeconds), boundSecret, request.Scope.Cluster));
 
         spec["audiences"] = new JsonArray(issued.Audiences.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray());
         spec["expirationSeconds"] = expirationSeconds;
@@ -220,7 +220,7 @@ internal sealed class TokenRequestSubresource : ISubresource
             throw Invalid(name, FieldError.Required("spec.boundObjectRef.name"));
         }
 
-        var secretScope = new RequestScope { Definition = SecretKind.Definition, Namespace = ns, User = request.Scope.User };
+        var secretScope = new RequestScope { Definition = SecretKind.Definition, Cluster = request.Scope.Cluster, Namespace = ns, User = request.Scope.User };
         var secret = ObjectEncoding.Decode((await request.Store.GetAsync(secretScope, objectName, request.Aborted).ConfigureAwait(false)).Value);
         var actualUid = ObjectFields.MetaString(secret, "uid") ?? "";
         if (objectUid.Length > 0 && objectUid != actualUid)

@@ -14,7 +14,8 @@ namespace Datum.Server.Controllers;
 /// <summary>
 /// Gives every active namespace a <c>default</c> ServiceAccount, like kube-controller-manager's serviceaccount
 /// controller: it creates one when a namespace appears and again when someone deletes it. Level-triggered: it
-/// watches namespaces and service accounts, and on each event re-reads the namespace and its account.
+/// watches namespaces and service accounts of every control plane (one watch of <c>/registry/</c>), and on each
+/// event re-reads the namespace and its account in the cluster the key names.
 /// </summary>
 internal sealed partial class DefaultServiceAccountController(ResourceStore store, ILogger<DefaultServiceAccountController> logger)
     : BackgroundService
@@ -28,24 +29,28 @@ internal sealed partial class DefaultServiceAccountController(ResourceStore stor
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var worker = RunWorkerAsync(stoppingToken);
-        var namespaces = WatchAsync(StorageKeys.ResourcePrefix(StorageKeys.RootCluster, NamespaceKind.Definition), OnNamespace, stoppingToken);
-        var accounts = WatchAsync(StorageKeys.ResourcePrefix(StorageKeys.RootCluster, ServiceAccountKind.Definition), OnServiceAccount, stoppingToken);
-        await Task.WhenAll(namespaces, accounts, worker).ConfigureAwait(false);
+        var watch = WatchAsync("/registry/", OnChange, stoppingToken);
+        await Task.WhenAll(watch, worker).ConfigureAwait(false);
     }
 
-    private void OnNamespace(StorageEventType type, string key) =>
-        _queue.Writer.TryWrite(StorageKeys.NameOf(key));
-
-    private void OnServiceAccount(StorageEventType type, string key)
+    private void OnChange(StorageEventType type, string key)
     {
+        if (StorageKeys.ClusterOf(key) is not { } cluster) return;
+        if (NamespaceLifecycleController.IsNamespaceKey(key))
+        {
+            _queue.Writer.TryWrite(key);
+            return;
+        }
+
         // Key: /registry/{cluster}/core/serviceaccounts/{ns}/{name}; only a deleted default account needs work.
-        if (type != StorageEventType.Deleted || StorageKeys.NameOf(key) != ServiceAccountKind.DefaultName)
+        var accounts = StorageKeys.ResourcePrefix(cluster, ServiceAccountKind.Definition);
+        if (type != StorageEventType.Deleted || !key.StartsWith(accounts, StringComparison.Ordinal) || StorageKeys.NameOf(key) != ServiceAccountKind.DefaultName)
         {
             return;
         }
 
         var parent = key[..key.LastIndexOf('/')];
-        _queue.Writer.TryWrite(StorageKeys.NameOf(parent));
+        _queue.Writer.TryWrite(StorageKeys.ObjectKey(cluster, NamespaceKind.Definition, null, StorageKeys.NameOf(parent)));
     }
 
     private async Task WatchAsync(string prefix, Action<StorageEventType, string> onEvent, CancellationToken stoppingToken)
@@ -83,6 +88,7 @@ internal sealed partial class DefaultServiceAccountController(ResourceStore stor
     {
         try
         {
+            // Each item is a namespace's key.
             await foreach (var ns in _queue.Reader.ReadAllAsync(ct).ConfigureAwait(false))
             {
                 try
@@ -113,22 +119,23 @@ internal sealed partial class DefaultServiceAccountController(ResourceStore stor
         }
     }
 
-    private async Task EnsureDefaultAsync(string ns, CancellationToken ct)
+    private async Task EnsureDefaultAsync(string nsKey, CancellationToken ct)
     {
-        var nsKey = StorageKeys.ObjectKey(StorageKeys.RootCluster, NamespaceKind.Definition, null, ns);
+        var cluster = StorageKeys.ClusterOf(nsKey)!;
+        var ns = StorageKeys.NameOf(nsKey);
         if (await store.Storage.GetAsync(nsKey, ct).ConfigureAwait(false) is not { } stored
             || ObjectFields.MetaString(ObjectEncoding.Decode(stored.Value), "deletionTimestamp") is not null)
         {
             return;
         }
 
-        var accountKey = StorageKeys.ObjectKey(StorageKeys.RootCluster, ServiceAccountKind.Definition, ns, ServiceAccountKind.DefaultName);
+        var accountKey = StorageKeys.ObjectKey(cluster, ServiceAccountKind.Definition, ns, ServiceAccountKind.DefaultName);
         if (await store.Storage.GetAsync(accountKey, ct).ConfigureAwait(false) is not null)
         {
             return;
         }
 
-        var scope = new RequestScope { Definition = ServiceAccountKind.Definition, Namespace = ns, User = Controller, FieldManager = "service-account-controller" };
+        var scope = new RequestScope { Definition = ServiceAccountKind.Definition, Cluster = cluster, Namespace = ns, User = Controller, FieldManager = "service-account-controller" };
         try
         {
             await store.CreateAsync(scope, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ServiceAccountKind.DefaultName } }, ct).ConfigureAwait(false);

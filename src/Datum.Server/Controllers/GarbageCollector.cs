@@ -12,8 +12,8 @@ namespace Datum.Server.Controllers;
 
 /// <summary>
 /// Deletes objects whose owners are gone and carries out Foreground and Orphan deletion, as Kubernetes' garbage
-/// collector does. It keeps an <see cref="OwnerGraph"/> of every object of the root cluster from a storage watch on
-/// <c>/registry/root/</c>, and a queue of keys to look at:
+/// collector does. It keeps an <see cref="OwnerGraph"/> of every object of every control plane from a storage watch on
+/// <c>/registry/</c> (owners are looked up in the dependent's own cluster), and a queue of keys to look at:
 /// <list type="bullet">
 /// <item>a dependent (an object with ownerReferences): owners that are gone (by uid, or by apiVersion, kind and name
 /// resolved through the catalog) are dangling; with no live owner left it is deleted, otherwise its dangling
@@ -52,7 +52,7 @@ internal sealed partial class GarbageCollector(ResourceStore store, ResourceCata
         WaitingForDependents,
     }
 
-    private static string Prefix => $"/registry/{StorageKeys.RootCluster}/";
+    private const string Prefix = "/registry/";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -311,12 +311,13 @@ internal sealed partial class GarbageCollector(ResourceStore store, ResourceCata
         {
             // A namespaced owner must be in the dependent's namespace; a cluster-scoped dependent cannot have one.
             if (definition.Namespaced && dependent.Namespace is null) return OwnerState.Absent;
-            key = StorageKeys.ObjectKey(StorageKeys.RootCluster, definition, definition.Namespaced ? dependent.Namespace : null, link.Name);
+            key = StorageKeys.ObjectKey(StorageKeys.ClusterOf(dependent.Key)!, definition, definition.Namespaced ? dependent.Namespace : null, link.Name);
         }
         else if (_graph.ByUid(link.Uid) is { } byUid)
         {
             // The kind does not resolve (another version, a kind not served yet) but the uid is known.
             if (byUid.Namespace is not null && byUid.Namespace != dependent.Namespace) return OwnerState.Absent;
+            if (StorageKeys.ClusterOf(byUid.Key) != StorageKeys.ClusterOf(dependent.Key)) return OwnerState.Absent;
             key = byUid.Key;
         }
         else
@@ -386,7 +387,7 @@ internal sealed partial class GarbageCollector(ResourceStore store, ResourceCata
     }
 
     private static RequestScope ScopeFor(ResourceDefinition definition, OwnerNode node) =>
-        new() { Definition = definition, Namespace = node.Namespace, User = Collector, FieldManager = FieldManager };
+        new() { Definition = definition, Cluster = StorageKeys.ClusterOf(node.Key)!, Namespace = node.Namespace, User = Collector, FieldManager = FieldManager };
 
     /// <summary>The served kind an object's key belongs to (the version it was stored with when served).</summary>
     private ResourceDefinition? DefinitionOf(OwnerNode node)

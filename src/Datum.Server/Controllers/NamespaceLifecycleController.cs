@@ -15,6 +15,7 @@ namespace Datum.Server.Controllers;
 /// Empties terminating namespaces: deletes every namespaced object in them (of every kind in the catalog,
 /// custom kinds included), and once nothing is left removes the <c>kubernetes</c> finalizer so the namespace
 /// itself goes. Level-triggered: it re-reads the world on every pass and retries until the namespace is gone.
+/// It watches <c>/registry/</c>, so it serves every control plane; the cluster of each namespace comes from its key.
 /// </summary>
 internal sealed partial class NamespaceLifecycleController(ResourceStore store, ResourceCatalog catalog, ILogger<NamespaceLifecycleController> logger)
     : BackgroundService
@@ -28,17 +29,17 @@ internal sealed partial class NamespaceLifecycleController(ResourceStore store, 
         var worker = RunWorkerAsync(stoppingToken);
         try
         {
-            var prefix = StorageKeys.ResourcePrefix(StorageKeys.RootCluster, NamespaceKind.Definition);
+            const string prefix = "/registry/";
             while (!stoppingToken.IsCancellationRequested)
             {
                 var page = await store.Storage.ListAsync(prefix, new ListRequest(), stoppingToken).ConfigureAwait(false);
-                foreach (var item in page.Items) Consider(item.Value);
+                foreach (var item in page.Items) Consider(item.Key, item.Value);
                 try
                 {
                     await using var watch = await store.Storage.WatchAsync(prefix, page.Revision, stoppingToken).ConfigureAwait(false);
                     await foreach (var change in watch.Events.ReadAllAsync(stoppingToken).ConfigureAwait(false))
                     {
-                        if (change.Type is StorageEventType.Created or StorageEventType.Updated) Consider(change.Value);
+                        if (change.Type is StorageEventType.Created or StorageEventType.Updated) Consider(change.Key, change.Value);
                     }
                 }
                 catch (StorageException)
@@ -53,11 +54,16 @@ internal sealed partial class NamespaceLifecycleController(ResourceStore store, 
         await worker.ConfigureAwait(false);
     }
 
-    private void Consider(byte[] value)
+    private void Consider(string key, byte[] value)
     {
+        if (!IsNamespaceKey(key)) return;
         var obj = ObjectEncoding.Decode(value);
-        if (ObjectFields.MetaString(obj, "deletionTimestamp") is not null) _queue.Writer.TryWrite(ObjectFields.Name(obj)!);
+        if (ObjectFields.MetaString(obj, "deletionTimestamp") is not null) _queue.Writer.TryWrite(key);
     }
+
+    /// <summary>Whether <paramref name="key"/> is a Namespace's key in some cluster.</summary>
+    internal static bool IsNamespaceKey(string key) =>
+        StorageKeys.ClusterOf(key) is { } cluster && key == StorageKeys.ObjectKey(cluster, NamespaceKind.Definition, null, StorageKeys.NameOf(key));
 
     private async Task RunWorkerAsync(CancellationToken ct)
     {
@@ -95,10 +101,12 @@ internal sealed partial class NamespaceLifecycleController(ResourceStore store, 
         }
     }
 
-    /// <summary>One pass; true when the namespace is gone or needs nothing more.</summary>
-    private async Task<bool> FinalizeAsync(string name, CancellationToken ct)
+    /// <summary>One pass over the namespace stored at <paramref name="key"/>; true when it is gone or needs nothing more.</summary>
+    private async Task<bool> FinalizeAsync(string key, CancellationToken ct)
     {
-        var nsScope = new RequestScope { Definition = NamespaceKind.Definition, User = Controller };
+        var cluster = StorageKeys.ClusterOf(key)!;
+        var name = StorageKeys.NameOf(key);
+        var nsScope = new RequestScope { Definition = NamespaceKind.Definition, Cluster = cluster, User = Controller };
         StoredObject current;
         try
         {
@@ -116,7 +124,7 @@ internal sealed partial class NamespaceLifecycleController(ResourceStore store, 
         foreach (var definition in catalog.All())
         {
             if (!definition.Namespaced || definition.Review is not null) continue;
-            var scope = new RequestScope { Definition = definition, Namespace = name, User = Controller };
+            var scope = new RequestScope { Definition = definition, Cluster = cluster, Namespace = name, User = Controller };
             var list = await store.ListAsync(scope, new ListQuery(), ct).ConfigureAwait(false);
             foreach (var item in list.Items)
             {

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Datum.Server.Authorization;
 using Datum.Server.Builtins;
 using Datum.Server.Discovery;
@@ -26,8 +25,9 @@ public sealed class DatumServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly RevisionedStore _store;
 
-    private DatumServer(WebApplication app, RevisionedStore store, ClusterCredentials credentials, Uri url, string kubeconfigPath, ResourceCatalog catalog)
+    private DatumServer(WebApplication app, RevisionedStore store, ClusterCredentials credentials, Uri url, string kubeconfigPath, ResourceCatalog catalog, ResourceStore resources)
     {
+        Resources = resources;
         _app = app;
         _store = store;
         Credentials = credentials;
@@ -47,6 +47,9 @@ public sealed class DatumServer : IAsyncDisposable
 
     /// <summary>The kinds served.</summary>
     public ResourceCatalog Catalog { get; }
+
+    /// <summary>The generic store every API write goes through (for in-process bootstrap and tests).</summary>
+    public ResourceStore Resources { get; }
 
     /// <summary>The storage underneath (for in-process controllers and tests).</summary>
     public IRevisionedStore Store => _store;
@@ -69,8 +72,10 @@ public sealed class DatumServer : IAsyncDisposable
             var catalog = new ResourceCatalog();
             BuiltinKinds.AddTo(catalog, authorizer);
             options.ConfigureKinds?.Invoke(catalog);
-            var resourceStore = new ResourceStore(store, [], TimeProvider.System);
-            await EnsureSystemNamespacesAsync(resourceStore, ct).ConfigureAwait(false);
+            foreach (var module in options.Modules) module.AddKinds(catalog);
+            var admission = options.Modules.SelectMany(m => m.CreateAdmissionPlugins(store, catalog)).ToList();
+            var resourceStore = new ResourceStore(store, admission, TimeProvider.System);
+            await Tenancy.ControlPlaneBootstrap.EnsureNamespacesAsync(resourceStore, StorageKeys.RootCluster, NamespaceKind.SystemNamespaces, ct).ConfigureAwait(false);
 
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
@@ -94,6 +99,7 @@ public sealed class DatumServer : IAsyncDisposable
             builder.Services.AddHostedService<Controllers.GarbageCollector>();
             builder.Services.AddHostedService<Controllers.DefaultServiceAccountController>();
             builder.Services.AddHostedService<CustomResources.CustomResourceDefinitionController>();
+            foreach (var module in options.Modules) module.AddServices(builder.Services);
             var app = builder.Build();
             app.UseMiddleware<ApiDispatcher>();
             await app.StartAsync(ct).ConfigureAwait(false);
@@ -106,7 +112,7 @@ public sealed class DatumServer : IAsyncDisposable
             var url = new Uri($"https://{host}:{port}");
             var kubeconfigPath = Path.Combine(options.DataDirectory, "admin.kubeconfig");
             await KubeconfigWriter.WriteAsync(kubeconfigPath, AdminKubeconfig(credentials, url), ct).ConfigureAwait(false);
-            return new DatumServer(app, store, credentials, url, kubeconfigPath, catalog);
+            return new DatumServer(app, store, credentials, url, kubeconfigPath, catalog, resourceStore);
         }
         catch
         {
@@ -137,23 +143,5 @@ public sealed class DatumServer : IAsyncDisposable
         }
         await _app.DisposeAsync().ConfigureAwait(false);
         await _store.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private static async Task EnsureSystemNamespacesAsync(ResourceStore store, CancellationToken ct)
-    {
-        var system = new UserInfo("system:apiserver", null, ["system:masters"]);
-        foreach (var name in NamespaceKind.SystemNamespaces)
-        {
-            var scope = new RequestScope { Definition = NamespaceKind.Definition, User = system };
-            var key = StorageKeys.ObjectKey(scope.Cluster, NamespaceKind.Definition, null, name);
-            if (await store.Storage.GetAsync(key, ct).ConfigureAwait(false) is not null) continue;
-            try
-            {
-                await store.CreateAsync(scope, new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } }, ct).ConfigureAwait(false);
-            }
-            catch (Datum.Machinery.Api.ApiException e) when (e.Code == 409)
-            {
-            }
-        }
     }
 }

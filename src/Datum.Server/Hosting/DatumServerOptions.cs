@@ -22,6 +22,9 @@ public sealed record DatumServerOptions
     /// <summary>Adds more kinds (services, tests) after the built-ins.</summary>
     public Action<ResourceCatalog>? ConfigureKinds { get; init; }
 
+    /// <summary>Services plugged in (kinds, admission plugins, controllers, control-plane routing).</summary>
+    public IReadOnlyList<IServerModule> Modules { get; init; } = [];
+
     /// <summary>Watch timings.</summary>
     public Http.WatchSettings Watch { get; init; } = new();
 

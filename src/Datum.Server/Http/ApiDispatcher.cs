@@ -22,6 +22,7 @@ internal sealed partial class ApiDispatcher(
     DiscoveryDocuments discovery,
     OpenApiDocuments openApi,
     WatchSettings watchSettings,
+    IEnumerable<Tenancy.IControlPlaneRouter> routers,
     Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime,
     ILogger<ApiDispatcher> logger)
 {
@@ -61,6 +62,19 @@ internal sealed partial class ApiDispatcher(
         var authentication = await authenticator.AuthenticateAsync(context, ct).ConfigureAwait(false);
         var user = authentication.IsAuthenticated ? authentication.User! : throw ApiException.Unauthorized();
         user = await Impersonation.ApplyAsync(context.Request, user, authorizer, ct).ConfigureAwait(false);
+        var plane = Tenancy.ControlPlane.Platform;
+        foreach (var router in routers)
+        {
+            if (await router.RouteAsync(path, ct).ConfigureAwait(false) is not { } route) continue;
+            (plane, path) = (route.Plane, route.Path);
+            user = Tenancy.ControlPlaneUsers.WithParent(user, plane);
+            break;
+        }
+        if (ServiceAccountTokenAuthenticator.HomeCluster(user) is { } home && home != plane.Cluster)
+        {
+            // A service account's token is good in its own control plane only.
+            throw ApiException.Unauthorized();
+        }
 
         if (path == "/version")
         {
@@ -85,9 +99,11 @@ internal sealed partial class ApiDispatcher(
         if (definition.Namespaced && info.Namespace is null && info.Name is not null) throw ApiException.PathNotFound();
         if (!definition.Namespaced && info.Namespace is not null) throw ApiException.PathNotFound();
 
+        var placement = plane.PlacementOf(definition);
         var scope = new RequestScope
         {
             Definition = definition,
+            Cluster = placement.Cluster,
             Namespace = info.Namespace,
             Subresource = info.Subresource,
             User = user,
@@ -95,7 +111,7 @@ internal sealed partial class ApiDispatcher(
             FieldValidation = WriteOptions.FieldValidation(context.Request),
             FieldManager = HttpMethods.IsGet(method) ? null : WriteOptions.FieldManager(context.Request),
         };
-        var request = new ResourceRequest { Http = context, Info = info, Scope = scope, Store = store, WatchSettings = watchSettings, ServerStopping = lifetime.ApplicationStopping };
+        var request = new ResourceRequest { Http = context, Info = info, Scope = scope, Store = store, WatchSettings = watchSettings, ServerStopping = lifetime.ApplicationStopping, RequiredLabelSelector = placement.RequiredLabelSelector };
         if (definition.Review is not null && !HttpMethods.IsPost(method))
         {
             throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource ({definition.Plural} supports only create)");

@@ -23,6 +23,9 @@ public sealed class ResourceRequest
     /// <summary>Server-wide watch settings.</summary>
     public required WatchSettings WatchSettings { get; init; }
 
+    /// <summary>A label selector the control plane forces on lists and watches (an organization's projects), or null.</summary>
+    public string? RequiredLabelSelector { get; init; }
+
     /// <summary>Cancelled when the server begins to stop: long-running watches end at once so shutdown is quick.</summary>
     public CancellationToken ServerStopping { get; init; }
 
@@ -71,7 +74,8 @@ public sealed class ResourceRequest
             var fields = FieldSelector.Parse(Query("fieldSelector"));
             return new ListQuery
             {
-                Labels = LabelSelector.Parse(Query("labelSelector")),
+                Labels = LabelSelector.Parse(RequiredLabelSelector is null ? Query("labelSelector")
+                    : string.IsNullOrEmpty(Query("labelSelector")) ? RequiredLabelSelector : Query("labelSelector") + "," + RequiredLabelSelector),
                 Fields = fields,
                 Limit = limit,
                 Continue = Query("continue"),

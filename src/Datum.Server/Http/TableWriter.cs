@@ -142,8 +142,9 @@ public static class TableWriter
             {
                 i++;
                 var end = i;
-                while (end < text.Length && text[end] != '.' && text[end] != '[') end++;
-                node = node is JsonObject o ? o[text[i..end]] : null;
+                while (end < text.Length && text[end] != '.' && text[end] != '[') end += text[end] == '\\' && end + 1 < text.Length ? 2 : 1;
+                // A backslash escapes a dot inside a key (.metadata.annotations.kubernetes\.io/display-name).
+                node = node is JsonObject o ? o[text[i..end].Replace("\\.", ".", StringComparison.Ordinal)] : null;
                 i = end;
             }
             else if (text[i] == '[')

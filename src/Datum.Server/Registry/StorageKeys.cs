@@ -23,6 +23,18 @@ public static class StorageKeys
     public static string ObjectKey(string cluster, ResourceDefinition definition, string? ns, string name) =>
         definition.Namespaced ? ResourcePrefix(cluster, definition) + ns + "/" + name : ResourcePrefix(cluster, definition) + name;
 
+    /// <summary>The cluster segment of a key (<c>/registry/{cluster}/...</c>), or null when it is not an object key.</summary>
+    public static string? ClusterOf(string key)
+    {
+        const string root = "/registry/";
+        if (!key.StartsWith(root, StringComparison.Ordinal)) return null;
+        var end = key.IndexOf('/', root.Length);
+        return end < 0 ? null : key[root.Length..end];
+    }
+
+    /// <summary>Prefix of every key of one cluster.</summary>
+    public static string ClusterPrefix(string cluster) => $"/registry/{cluster}/";
+
     /// <summary>The object name at the end of a key.</summary>
     public static string NameOf(string key) => key[(key.LastIndexOf('/') + 1)..];
 }

@@ -10,7 +10,19 @@ public static class KubeconfigWriter
     public static string Render(KubeconfigSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        Validate(spec);
+        return Render([spec], spec.ContextName);
+    }
+
+    /// <summary>
+    /// Renders several contexts in one kubeconfig (each spec gives one cluster, user and context; clusters and users
+    /// of the same name are written once, from the first spec naming them), with <paramref name="currentContext"/> current.
+    /// </summary>
+    public static string Render(IReadOnlyList<KubeconfigSpec> specs, string currentContext)
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        if (specs.Count == 0) throw new ArgumentException("At least one context is needed.", nameof(specs));
+        foreach (var spec in specs) Validate(spec);
+        if (!specs.Any(s => s.ContextName == currentContext)) throw new ArgumentException($"No context is named '{currentContext}'.", nameof(currentContext));
 
         var yaml = new StringBuilder();
         // "\n" rather than AppendLine: the file must look the same whatever platform wrote it.
@@ -19,35 +31,44 @@ public static class KubeconfigWriter
         Line("apiVersion: v1");
         Line("kind: Config");
         Line("clusters:");
-        Line("- name: " + Quote(spec.ClusterName));
-        Line("  cluster:");
-        Line("    server: " + Quote(spec.Server));
-        Line("    certificate-authority-data: " + Quote(Base64(spec.CertificateAuthorityPem)));
-        Line("users:");
-        Line("- name: " + Quote(spec.UserName));
-        Line("  user:");
-        if (spec.ClientCertificatePem is not null && spec.ClientKeyPem is not null)
+        foreach (var spec in specs.DistinctBy(s => s.ClusterName))
         {
-            Line("    client-certificate-data: " + Quote(Base64(spec.ClientCertificatePem)));
-            Line("    client-key-data: " + Quote(Base64(spec.ClientKeyPem)));
+            Line("- name: " + Quote(spec.ClusterName));
+            Line("  cluster:");
+            Line("    server: " + Quote(spec.Server));
+            Line("    certificate-authority-data: " + Quote(Base64(spec.CertificateAuthorityPem)));
         }
-
-        if (spec.Token is not null)
+        Line("users:");
+        foreach (var spec in specs.DistinctBy(s => s.UserName))
         {
-            Line("    token: " + Quote(spec.Token));
+            Line("- name: " + Quote(spec.UserName));
+            Line("  user:");
+            if (spec.ClientCertificatePem is not null && spec.ClientKeyPem is not null)
+            {
+                Line("    client-certificate-data: " + Quote(Base64(spec.ClientCertificatePem)));
+                Line("    client-key-data: " + Quote(Base64(spec.ClientKeyPem)));
+            }
+
+            if (spec.Token is not null)
+            {
+                Line("    token: " + Quote(spec.Token));
+            }
         }
 
         Line("contexts:");
-        Line("- name: " + Quote(spec.ContextName));
-        Line("  context:");
-        Line("    cluster: " + Quote(spec.ClusterName));
-        Line("    user: " + Quote(spec.UserName));
-        if (!string.IsNullOrEmpty(spec.Namespace))
+        foreach (var spec in specs)
         {
-            Line("    namespace: " + Quote(spec.Namespace));
+            Line("- name: " + Quote(spec.ContextName));
+            Line("  context:");
+            Line("    cluster: " + Quote(spec.ClusterName));
+            Line("    user: " + Quote(spec.UserName));
+            if (!string.IsNullOrEmpty(spec.Namespace))
+            {
+                Line("    namespace: " + Quote(spec.Namespace));
+            }
         }
 
-        Line("current-context: " + Quote(spec.ContextName));
+        Line("current-context: " + Quote(currentContext));
         Line("preferences: {}");
         return yaml.ToString();
     }

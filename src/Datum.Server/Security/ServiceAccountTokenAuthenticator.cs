@@ -15,6 +15,20 @@ internal sealed class ServiceAccountTokenAuthenticator(ServiceAccountTokens toke
     /// <summary>The extra key kube-apiserver uses to name the credential (<c>JTI=...</c>) for audit.</summary>
     public const string CredentialIdExtra = "authentication.kubernetes.io/credential-id";
 
+    /// <summary>The user extra naming the control plane of a token's account, when it is not the platform.</summary>
+    public const string ClusterExtra = "authentication.datum.miloapis.com/cluster";
+
+    /// <summary>
+    /// The control plane a token-authenticated service account belongs to (its requests are accepted there only),
+    /// or null for every other user.
+    /// </summary>
+    public static string? HomeCluster(UserInfo user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (user.Extra is not { } extra || !extra.ContainsKey(CredentialIdExtra) || !user.Name.StartsWith("system:serviceaccount:", StringComparison.Ordinal)) return null;
+        return extra.TryGetValue(ClusterExtra, out var cluster) && cluster.Count == 1 ? cluster[0] : StorageKeys.RootCluster;
+    }
+
     /// <inheritdoc/>
     public async ValueTask<UserInfo?> AuthenticateTokenAsync(string token, CancellationToken cancellationToken)
     {
@@ -23,20 +37,26 @@ internal sealed class ServiceAccountTokenAuthenticator(ServiceAccountTokens toke
             return null;
         }
 
-        if (!await IsLiveAsync(ServiceAccountKind.Definition, claims.Namespace, claims.Name, claims.Uid, cancellationToken).ConfigureAwait(false))
+        if (!await IsLiveAsync(claims.Cluster, ServiceAccountKind.Definition, claims.Namespace, claims.Name, claims.Uid, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
 
         if (claims.BoundSecret is { } secret
-            && !await IsLiveAsync(SecretKind.Definition, claims.Namespace, secret.Name, secret.Uid, cancellationToken).ConfigureAwait(false))
+            && !await IsLiveAsync(claims.Cluster, SecretKind.Definition, claims.Namespace, secret.Name, secret.Uid, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
 
-        IReadOnlyDictionary<string, IReadOnlyList<string>>? extra = claims.Id is { Length: > 0 } id
+        Dictionary<string, IReadOnlyList<string>>? extra = claims.Id is { Length: > 0 } id
             ? new Dictionary<string, IReadOnlyList<string>> { [CredentialIdExtra] = ["JTI=" + id] }
             : null;
+        if (claims.Cluster != StorageKeys.RootCluster)
+        {
+            // The dispatcher accepts the account only in its own control plane.
+            extra ??= [];
+            extra[ClusterExtra] = [claims.Cluster];
+        }
         return new UserInfo(
             claims.UserName,
             claims.Uid,
@@ -44,9 +64,9 @@ internal sealed class ServiceAccountTokenAuthenticator(ServiceAccountTokens toke
             extra);
     }
 
-    private async ValueTask<bool> IsLiveAsync(ResourceDefinition definition, string ns, string name, string uid, CancellationToken cancellationToken)
+    private async ValueTask<bool> IsLiveAsync(string cluster, ResourceDefinition definition, string ns, string name, string uid, CancellationToken cancellationToken)
     {
-        var key = StorageKeys.ObjectKey(StorageKeys.RootCluster, definition, ns, name);
+        var key = StorageKeys.ObjectKey(cluster, definition, ns, name);
         if (await store.Storage.GetAsync(key, cancellationToken).ConfigureAwait(false) is not { } stored)
         {
             return false;

@@ -12,8 +12,10 @@ namespace Datum.Server.Security;
 /// <param name="Audiences">The <c>aud</c> claim; empty means the issuer's API audiences.</param>
 /// <param name="Lifetime">How long the token is valid.</param>
 /// <param name="BoundSecret">The Secret the token is bound to (it dies with it), or null.</param>
+/// <param name="Cluster">The control plane (storage cluster) the account lives in; only <c>root</c> tokens omit the claim.</param>
 internal sealed record ServiceAccountTokenSpec(
-    string Namespace, string Name, string Uid, IReadOnlyList<string> Audiences, TimeSpan Lifetime, BoundObjectClaim? BoundSecret = null);
+    string Namespace, string Name, string Uid, IReadOnlyList<string> Audiences, TimeSpan Lifetime, BoundObjectClaim? BoundSecret = null,
+    string Cluster = Registry.StorageKeys.RootCluster);
 
 /// <summary>An object a token is bound to (<c>kubernetes.io.secret</c>).</summary>
 internal sealed record BoundObjectClaim(string Name, string Uid);
@@ -22,7 +24,8 @@ internal sealed record BoundObjectClaim(string Name, string Uid);
 internal sealed record IssuedToken(string Token, DateTimeOffset ExpirationTimestamp, IReadOnlyList<string> Audiences);
 
 /// <summary>The claims of a token whose signature, issuer, audience and validity period checked out.</summary>
-internal sealed record ServiceAccountTokenClaims(string Namespace, string Name, string Uid, string? Id, BoundObjectClaim? BoundSecret)
+internal sealed record ServiceAccountTokenClaims(string Namespace, string Name, string Uid, string? Id, BoundObjectClaim? BoundSecret,
+    string Cluster = Registry.StorageKeys.RootCluster)
 {
     /// <summary>The user name: <c>system:serviceaccount:NS:NAME</c>.</summary>
     public string UserName => ServiceAccountTokens.UserName(Namespace, Name);
@@ -38,6 +41,9 @@ internal sealed class ServiceAccountTokens
 {
     /// <summary>The issuer (and default audience), as in-cluster clients of kube-apiserver know it.</summary>
     public const string DefaultIssuer = "https://kubernetes.default.svc";
+
+    /// <summary>The claim naming the control plane of a token's account (absent for the platform).</summary>
+    public const string ClusterClaim = "datum.miloapis.com/cluster";
 
     /// <summary>Prefix of service-account user names.</summary>
     public const string UserNamePrefix = "system:serviceaccount:";
@@ -124,6 +130,7 @@ internal sealed class ServiceAccountTokens
             w.WriteString("uid", spec.Uid);
             w.WriteEndObject();
             w.WriteEndObject();
+            if (spec.Cluster != Registry.StorageKeys.RootCluster) w.WriteString(ClusterClaim, spec.Cluster);
             w.WriteNumber("nbf", issuedAt);
             w.WriteString("sub", UserName(spec.Namespace, spec.Name));
         });
@@ -237,7 +244,7 @@ internal sealed class ServiceAccountTokens
             secret = new BoundObjectClaim(secretName, secretUid);
         }
 
-        return new ServiceAccountTokenClaims(ns, name, uid, String(root, "jti"), secret);
+        return new ServiceAccountTokenClaims(ns, name, uid, String(root, "jti"), secret, String(root, ClusterClaim) ?? Registry.StorageKeys.RootCluster);
     }
 
     private bool HasApiAudience(JsonElement root)
