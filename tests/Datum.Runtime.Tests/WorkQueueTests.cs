@@ -47,11 +47,11 @@ public sealed class WorkQueueTests
         queue.AddRateLimited("b"); // backoff 5 ms, bucket empty: 100 ms
         Assert.Equal(0, queue.Count);
         time.Advance(5 * Ms);
-        Assert.Equal("a", await queue.GetAsync());
+        Assert.Equal("a", (await queue.GetAsync()).Item);
         time.Advance(90 * Ms);
         Assert.Equal(0, queue.Count);
         time.Advance(5 * Ms);
-        Assert.Equal("b", await queue.GetAsync());
+        Assert.Equal("b", (await queue.GetAsync()).Item);
     }
 
     [Fact]
@@ -62,15 +62,15 @@ public sealed class WorkQueueTests
         queue.Add("a");
         queue.Add("b");
         Assert.Equal(2, queue.Count);
-        var first = await queue.GetAsync();
+        var first = (await queue.GetAsync()).Item;
         Assert.Equal("a", first);
         queue.Add("a"); // while processing: deferred
         Assert.Equal(1, queue.Count);
-        Assert.Equal("b", await queue.GetAsync());
+        Assert.Equal("b", (await queue.GetAsync()).Item);
         var pending = queue.GetAsync();
         Assert.False(pending.IsCompleted);
         queue.Done("a");
-        Assert.Equal("a", await pending.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("a", (await pending.WaitAsync(TimeSpan.FromSeconds(30))).Item);
     }
 
     [Fact]
@@ -78,12 +78,12 @@ public sealed class WorkQueueTests
     {
         using var queue = new WorkQueue<string>(time: new ManualTimeProvider());
         queue.Add("hot");
-        Assert.Equal("hot", await queue.GetAsync());
+        Assert.Equal("hot", (await queue.GetAsync()).Item);
         for (var i = 0; i < 1000; i++) queue.Add("hot");
         queue.Add("cold");
-        Assert.Equal("cold", await queue.GetAsync());
+        Assert.Equal("cold", (await queue.GetAsync()).Item);
         queue.Done("hot");
-        Assert.Equal("hot", await queue.GetAsync());
+        Assert.Equal("hot", (await queue.GetAsync()).Item);
         Assert.Equal(0, queue.Count);
     }
 
@@ -94,9 +94,9 @@ public sealed class WorkQueueTests
         for (var i = 0; i < 100; i++) queue.Add(i, QueuePriority.Low);
         queue.Add(1000);
         queue.Add(50); // raised from the resync line
-        Assert.Equal(1000, await queue.GetAsync());
-        Assert.Equal(50, await queue.GetAsync());
-        Assert.Equal(0, await queue.GetAsync());
+        Assert.Equal(1000, (await queue.GetAsync()).Item);
+        Assert.Equal(50, (await queue.GetAsync()).Item);
+        Assert.Equal(0, (await queue.GetAsync()).Item);
         Assert.Equal(98, queue.Count);
     }
 
@@ -108,14 +108,14 @@ public sealed class WorkQueueTests
         queue.AddAfter("late", TimeSpan.FromSeconds(10));
         queue.AddAfter("early", TimeSpan.FromSeconds(1));
         time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal("early", await queue.GetAsync());
+        Assert.Equal("early", (await queue.GetAsync()).Item);
         Assert.Equal(1, queue.Delayed);
         time.Advance(TimeSpan.FromSeconds(9));
-        Assert.Equal("late", await queue.GetAsync());
+        Assert.Equal("late", (await queue.GetAsync()).Item);
         var waiting = queue.GetAsync();
         queue.ShutDown();
-        Assert.Null(await waiting.WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Null(await queue.GetAsync());
+        Assert.False((await waiting.WaitAsync(TimeSpan.FromSeconds(30))).Ok);
+        Assert.False((await queue.GetAsync()).Ok);
         queue.Dispose();
     }
 }

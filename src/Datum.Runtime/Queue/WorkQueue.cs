@@ -29,7 +29,7 @@ public sealed class WorkQueue<T> : IDisposable where T : notnull
     private readonly Dictionary<T, QueuePriority> _processing = [];
     private readonly Dictionary<T, QueuePriority> _deferred = [];
     private readonly PriorityQueue<(T Item, QueuePriority Priority), long> _delayed = new();
-    private readonly LinkedList<TaskCompletionSource<T?>> _waiters = new();
+    private readonly LinkedList<TaskCompletionSource<(bool, T)>> _waiters = new();
     private readonly ITimer _timer;
     private long _seq;
     private long _timerDue = long.MaxValue;
@@ -112,17 +112,18 @@ public sealed class WorkQueue<T> : IDisposable where T : notnull
     public int NumRequeues(T item) => _limiter.NumRequeues(item);
 
     /// <summary>
-    /// Waits for an item and marks it as being processed; the caller must call <see cref="Done"/>. Returns null once
-    /// the queue is shut down (items still waiting are abandoned; items being processed finish normally).
+    /// Waits for an item and marks it as being processed; the caller must call <see cref="Done"/>. Returns
+    /// <c>Ok = false</c> once the queue is shut down (items still waiting are abandoned; items being processed
+    /// finish normally).
     /// </summary>
-    public Task<T?> GetAsync(CancellationToken ct = default)
+    public Task<(bool Ok, T Item)> GetAsync(CancellationToken ct = default)
     {
-        TaskCompletionSource<T?> waiter;
+        TaskCompletionSource<(bool, T)> waiter;
         lock (_lock)
         {
-            if (_shutDown) return Task.FromResult<T?>(default);
-            if (TryTakeLocked(out var item)) return Task.FromResult<T?>(item);
-            waiter = new TaskCompletionSource<T?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_shutDown) return Task.FromResult<(bool, T)>((false, default!));
+            if (TryTakeLocked(out var item)) return Task.FromResult((true, item));
+            waiter = new TaskCompletionSource<(bool, T)>(TaskCreationOptions.RunContinuationsAsynchronously);
             var node = _waiters.AddLast(waiter);
             if (ct.CanBeCanceled)
             {
@@ -153,7 +154,7 @@ public sealed class WorkQueue<T> : IDisposable where T : notnull
     /// <summary>Stops handing out items: waiting and future <see cref="GetAsync"/> calls return null.</summary>
     public void ShutDown()
     {
-        List<TaskCompletionSource<T?>> waiters;
+        List<TaskCompletionSource<(bool, T)>> waiters;
         lock (_lock)
         {
             _shutDown = true;
@@ -161,7 +162,7 @@ public sealed class WorkQueue<T> : IDisposable where T : notnull
             _waiters.Clear();
             _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
-        foreach (var waiter in waiters) waiter.TrySetResult(default);
+        foreach (var waiter in waiters) waiter.TrySetResult((false, default!));
     }
 
     /// <inheritdoc />
@@ -189,7 +190,7 @@ public sealed class WorkQueue<T> : IDisposable where T : notnull
             _queued.Remove(item);
             _waiters.RemoveFirst();
             _processing[item] = priority;
-            first.Value.TrySetResult(item);
+            first.Value.TrySetResult((true, item));
             return;
         }
         var seq = ++_seq;
