@@ -26,9 +26,10 @@ public sealed class DatumServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly RevisionedStore _store;
 
-    private DatumServer(WebApplication app, RevisionedStore store, ClusterCredentials credentials, Uri url, string kubeconfigPath, ResourceCatalog catalog)
+    private DatumServer(WebApplication app, RevisionedStore store, ClusterCredentials credentials, Uri url, string kubeconfigPath, ResourceCatalog catalog, ResourceStore resources)
     {
         _app = app;
+        Resources = resources;
         _store = store;
         Credentials = credentials;
         Url = url;
@@ -47,6 +48,12 @@ public sealed class DatumServer : IAsyncDisposable
 
     /// <summary>The kinds served.</summary>
     public ResourceCatalog Catalog { get; }
+
+    /// <summary>
+    /// The generic store the HTTP handlers use (validation, strategies, admission): the extension point for
+    /// controllers running in this process (Datum.Runtime's in-process transport).
+    /// </summary>
+    public ResourceStore Resources { get; }
 
     /// <summary>The storage underneath (for in-process controllers and tests).</summary>
     public IRevisionedStore Store => _store;
@@ -100,7 +107,7 @@ public sealed class DatumServer : IAsyncDisposable
             var url = new Uri($"https://{host}:{port}");
             var kubeconfigPath = Path.Combine(options.DataDirectory, "admin.kubeconfig");
             await KubeconfigWriter.WriteAsync(kubeconfigPath, AdminKubeconfig(credentials, url), ct).ConfigureAwait(false);
-            return new DatumServer(app, store, credentials, url, kubeconfigPath, catalog);
+            return new DatumServer(app, store, credentials, url, kubeconfigPath, catalog, resourceStore);
         }
         catch
         {
