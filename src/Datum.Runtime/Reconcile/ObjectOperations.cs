@@ -18,7 +18,7 @@ public enum OperationResult
 /// <summary>Read-modify-write helpers that retry on conflicts.</summary>
 public static class ObjectOperations
 {
-    private const int MaxAttempts = 10;
+    private const int MaxAttempts = 32;
 
     /// <summary>
     /// Reads the object named by <paramref name="obj"/> from the server (not a cache); when missing, applies
@@ -51,6 +51,7 @@ public static class ObjectOperations
             }
             catch (ApiStatusException e) when ((e.IsConflict || e.IsAlreadyExists) && attempt < MaxAttempts)
             {
+                await BackOffAsync(attempt, ct).ConfigureAwait(false);
             }
         }
     }
@@ -74,6 +75,7 @@ public static class ObjectOperations
             }
             catch (ApiStatusException e) when (e.IsConflict && attempt < MaxAttempts)
             {
+                await BackOffAsync(attempt, ct).ConfigureAwait(false);
             }
             catch (ApiStatusException e) when (e.IsNotFound)
             {
@@ -97,6 +99,7 @@ public static class ObjectOperations
             }
             catch (ApiStatusException e) when (e.IsConflict && attempt < MaxAttempts)
             {
+                await BackOffAsync(attempt, ct).ConfigureAwait(false);
             }
             catch (ApiStatusException e) when (e.IsNotFound)
             {
@@ -104,6 +107,10 @@ public static class ObjectOperations
             }
         }
     }
+
+    // Contenders spread out so one of them wins each round: up to 5 ms · attempt, at most 100 ms, jittered.
+    private static Task BackOffAsync(int attempt, CancellationToken ct) =>
+        Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(100, 5 * attempt)), ct);
 
     private static void CheckKey(IKubeObject obj, string? ns, string name)
     {
