@@ -140,6 +140,7 @@ root.SetAction(async (parseResult, ct) =>
     return exitCode;
 });
 
+root.Subcommands.Add(ControllerResyncScenario.CreateCommand());
 return await root.Parse(args).InvokeAsync();
 
 static bool TryParseDuration(string text, out TimeSpan duration)

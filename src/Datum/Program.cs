@@ -2,6 +2,8 @@ using System.CommandLine;
 using Datum.Cli;
 
 var root = new RootCommand("datum: a Kubernetes-compatible control plane for Datum's network cloud.");
-root.Subcommands.Add(UpCommand.Create());
+root.Subcommands.Add(UpCommand.Create("up", withControllers: true));
+root.Subcommands.Add(UpCommand.Create("server", withControllers: false));
+root.Subcommands.Add(ControllersCommand.Create());
 root.Subcommands.Add(KubeconfigCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -1,22 +1,31 @@
 using System.CommandLine;
 using System.Net;
 using Datum.ResourceManager;
+using Datum.Runtime.Client;
+using Datum.Runtime.Hosting;
+using Datum.Runtime.InProcess;
 using Datum.Server.Hosting;
 using Datum.Server.Security;
 using Microsoft.Extensions.Logging;
 
 namespace Datum.Cli;
 
-/// <summary><c>datum up</c>: runs the whole control plane in this process on the embedded SQLite store.</summary>
+/// <summary>
+/// <c>datum up</c>: runs the whole control plane in this process on the embedded SQLite store: the API server and
+/// every registered controller (in-process transport). <c>datum server</c>: the API server only.
+/// </summary>
 internal static class UpCommand
 {
-    public static Command Create()
+    public static Command Create(string name, bool withControllers)
     {
         var bind = new Option<string>("--bind-address") { Description = "The IP address to serve HTTPS on.", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--secure-port") { Description = "The HTTPS port (0 picks a free one).", DefaultValueFactory = _ => 6443 };
         var dataDir = new Option<string>("--data-dir") { Description = $"Where the database, certificates and kubeconfig live (default: {DefaultDataDirectory.Resolve()}; $DATUM_DATA_DIR overrides)." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Least severe log level written: Trace, Debug, Information, Warning, Error.", DefaultValueFactory = _ => LogLevel.Warning };
-        var command = new Command("up", "Start the control plane (API server on the embedded SQLite store) and write an admin kubeconfig.")
+        var description = withControllers
+            ? "Start the control plane (API server on the embedded SQLite store, and every controller) and write an admin kubeconfig."
+            : "Start only the API server (on the embedded SQLite store) and write an admin kubeconfig; run controllers with `datum controllers`.";
+        var command = new Command(name, description)
         {
             bind, port, dataDir, logLevel,
         };
@@ -47,6 +56,8 @@ internal static class UpCommand
             }
             await using (server.ConfigureAwait(false))
             {
+                using var stopControllers = new CancellationTokenSource();
+                var controllers = withControllers ? RunControllersAsync(server, parse.GetValue(logLevel), stopControllers.Token) : Task.CompletedTask;
                 await File.WriteAllTextAsync(Path.Combine(directory, "server-url"), server.Url.ToString().TrimEnd('/'), ct).ConfigureAwait(false);
                 if (firstStart)
                 {
@@ -68,10 +79,23 @@ internal static class UpCommand
                 Console.WriteLine();
                 Console.WriteLine("Press Ctrl+C to stop.");
                 await server.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false);
+                // Controllers stop first (running reconciles finish) while the store is still open.
+                await stopControllers.CancelAsync().ConfigureAwait(false);
+                await controllers.ConfigureAwait(false);
             }
             Console.WriteLine("Stopped.");
             return 0;
         });
         return command;
+    }
+
+    private static async Task RunControllersAsync(DatumServer server, LogLevel logLevel, CancellationToken ct)
+    {
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(logLevel));
+        var client = new KubeClient(new InProcessTransport(server.Resources, server.Catalog));
+        // One process, one manager: no leader election (a second `datum up` on the same data directory cannot start).
+        var manager = new Manager(client, new ManagerOptions { Loggers = loggers });
+        ControllerCatalog.Create().SetUp(manager);
+        await manager.RunAsync(ct).ConfigureAwait(false);
     }
 }

@@ -29,6 +29,7 @@ public sealed class DatumServer : IAsyncDisposable
     {
         Resources = resources;
         _app = app;
+        Resources = resources;
         _store = store;
         Credentials = credentials;
         Url = url;
@@ -48,7 +49,10 @@ public sealed class DatumServer : IAsyncDisposable
     /// <summary>The kinds served.</summary>
     public ResourceCatalog Catalog { get; }
 
-    /// <summary>The generic store every API write goes through (for in-process bootstrap and tests).</summary>
+    /// <summary>
+    /// The generic store the HTTP handlers use (validation, strategies, admission): the extension point for
+    /// controllers running in this process (Datum.Runtime's in-process transport).
+    /// </summary>
     public ResourceStore Resources { get; }
 
     /// <summary>The storage underneath (for in-process controllers and tests).</summary>

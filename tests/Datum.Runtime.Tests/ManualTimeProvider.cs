@@ -1,0 +1,77 @@
+namespace Datum.Runtime.Tests;
+
+/// <summary>A clock that moves only when told; its timers fire inside <see cref="Advance"/>.</summary>
+public sealed class ManualTimeProvider : TimeProvider
+{
+    private readonly Lock _lock = new();
+    private readonly List<ManualTimer> _timers = [];
+    private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public override DateTimeOffset GetUtcNow()
+    {
+        lock (_lock) return _now;
+    }
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => GetUtcNow().UtcTicks;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = new ManualTimer(this, callback, state);
+        lock (_lock) _timers.Add(timer);
+        timer.Change(dueTime, period);
+        return timer;
+    }
+
+    public void Advance(TimeSpan by)
+    {
+        DateTimeOffset target;
+        lock (_lock) target = _now + by;
+        while (true)
+        {
+            ManualTimer? next;
+            lock (_lock)
+            {
+                next = _timers.Where(t => t.Due is { } d && d <= target).MinBy(t => t.Due);
+                if (next is null)
+                {
+                    _now = target;
+                    return;
+                }
+                _now = next.Due!.Value;
+                next.Due = next.Period > TimeSpan.Zero ? _now + next.Period : null;
+            }
+            next.Fire();
+        }
+    }
+
+    private sealed class ManualTimer(ManualTimeProvider owner, TimerCallback callback, object? state) : ITimer
+    {
+        public DateTimeOffset? Due { get; set; }
+        public TimeSpan Period { get; private set; }
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            lock (owner._lock)
+            {
+                Due = dueTime == Timeout.InfiniteTimeSpan ? null : owner._now + dueTime;
+                Period = period == Timeout.InfiniteTimeSpan ? TimeSpan.Zero : period;
+            }
+            return true;
+        }
+
+        public void Fire() => callback(state);
+
+        public void Dispose()
+        {
+            lock (owner._lock) owner._timers.Remove(this);
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
