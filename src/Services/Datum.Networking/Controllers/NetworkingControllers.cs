@@ -1,0 +1,1 @@
+namespace Datum.Networking.Controllers; internal static class NetworkingControllers { }
