@@ -132,10 +132,10 @@ public sealed class NetworkingKubectlTests : IClassFixture<ServerFixture>, IDisp
             metadata: {name: bad, namespace: {{ns}}}
             spec: {mtu: 9000}
             """, "spec.mtu: Invalid value: 9000");
-        await Rejected($$"""
+        await Rejected($$$"""
             apiVersion: networking.datumapis.com/v1alpha
             kind: NetworkBinding
-            metadata: {name: b, namespace: {{ns}}}
+            metadata: {name: b, namespace: {{{ns}}}}
             spec: {network: {name: net}, location: {name: atlantis}}
             """, "spec.location.name", "atlantis");
         await ApplyAsync(_kubectl, NetworkAndBindings(ns, null, "IPv4", "dfw"));
