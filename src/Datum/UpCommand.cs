@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using Datum.Compute;
 using Datum.Networking;
 using Datum.Networking.Provider;
 using Datum.ResourceManager;
@@ -50,7 +51,7 @@ internal static class UpCommand
                     BindAddress = address,
                     SecurePort = parse.GetValue(port),
                     LogLevel = parse.GetValue(logLevel),
-                }.AddResourceManager().AddNetworking(), ct).ConfigureAwait(false);
+                }.AddResourceManager().AddNetworking().AddCompute(), ct).ConfigureAwait(false);
             }
             catch (IOException e)
             {
