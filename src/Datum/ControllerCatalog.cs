@@ -1,3 +1,4 @@
+using Datum.Compute.Controllers;
 using Datum.Networking.Controllers;
 using Datum.Networking.Provider;
 using Datum.Runtime.Hosting;
@@ -13,5 +14,11 @@ internal static class ControllerCatalog
 {
     public static ControllerRegistry Create() => new ControllerRegistry()
         .Add("networking", m => NetworkingControllers.Setup(m))
-        .Add("simulated-provider", m => NetworkingControllers.SetupSimulatedProvider(m, SimulatedProviderOptions.FromEnvironment()));
+        .Add("compute", m => ComputeControllers.Setup(m))
+        .Add("simulated-provider", m =>
+        {
+            var options = SimulatedProviderOptions.FromEnvironment();
+            NetworkingControllers.SetupSimulatedProvider(m, options);
+            ComputeControllers.SetupSimulatedProvider(m, options);
+        });
 }

@@ -1,0 +1,76 @@
+using System.Text;
+using System.Text.Json;
+using Datum.Compute.Apis.Compute.V1Alpha;
+using Datum.Compute.Apis.Compute.V1Alpha.Types;
+using Datum.Networking.Apis.Networking.V1Alpha.Types;
+using Datum.Runtime.Api;
+using Datum.Runtime.Reconcile;
+
+namespace Datum.Compute.Controllers;
+
+/// <summary>Condition helpers and the instance facts every compute controller agrees on.</summary>
+internal static class ComputeStatus
+{
+    /// <summary>Sets a condition; true when anything changed.</summary>
+    public static bool Set(ConditionsStatus status, IKubeObject obj, string type, bool? value, string reason, string message)
+    {
+        status.Conditions ??= [];
+        return Conditions.Set(status.Conditions, new Condition
+        {
+            Type = type,
+            Status = value switch { true => ConditionStatus.True, false => ConditionStatus.False, null => ConditionStatus.Unknown },
+            Reason = reason,
+            Message = message,
+            ObservedGeneration = obj.Metadata.Generation,
+        });
+    }
+
+    /// <summary>The condition of a type, or null.</summary>
+    public static Condition? Get(ConditionsStatus? status, string type) => Conditions.Find(status?.Conditions, type);
+
+    /// <summary>FNV-32a over the template's JSON, as 8 hex digits (the reference's template hash).</summary>
+    public static string TemplateHash(InstanceTemplate template)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(template, ComputeJsonContext.Default.InstanceTemplate);
+        var hash = 2166136261u;
+        foreach (var b in bytes)
+        {
+            hash ^= b;
+            hash *= 16777619u;
+        }
+        return hash.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Whether the instance still waits behind scheduling gates.</summary>
+    public static bool Gated(InstanceObject instance) => instance.Spec.Controller?.SchedulingGates is { Count: > 0 };
+
+    /// <summary>
+    /// Ready as the deployment counts it: <c>Ready=True</c> computed for the current generation, and the provider has
+    /// programmed the current template. A just-updated instance is therefore never counted Ready by a stale condition.
+    /// </summary>
+    public static bool IsReady(InstanceObject instance)
+    {
+        var ready = Get(instance.Status, ComputeConditions.Ready);
+        return ready is { Status: ConditionStatus.True } && ready.ObservedGeneration == instance.Metadata.Generation && IsCurrent(instance);
+    }
+
+    /// <summary>Programmed from its current template hash.</summary>
+    public static bool IsCurrent(InstanceObject instance) =>
+        instance.Spec.Controller is { } c && instance.Status?.Controller?.ObservedTemplateHash == c.TemplateHash &&
+        Get(instance.Status, ComputeConditions.Programmed)?.Status == ConditionStatus.True;
+
+    /// <summary>A not-ready instance whose reason is a failure (not one of the transient states), or null.</summary>
+    public static Condition? Failure(InstanceObject instance)
+    {
+        var ready = Get(instance.Status, ComputeConditions.Ready);
+        return ready is { Status: ConditionStatus.False } && !ComputeConditions.TransientReasons.Contains(ready.Reason) ? ready : null;
+    }
+
+    /// <summary>Compact message list: "a, b, c and 3 more".</summary>
+    public static string List(IReadOnlyCollection<string> items, int max = 5)
+    {
+        var sb = new StringBuilder(string.Join(", ", items.Take(max)));
+        if (items.Count > max) sb.Append(System.Globalization.CultureInfo.InvariantCulture, $" and {items.Count - max} more");
+        return sb.ToString();
+    }
+}

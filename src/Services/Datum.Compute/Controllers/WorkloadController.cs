@@ -1,0 +1,173 @@
+using System.Text.Json.Nodes;
+using Datum.Compute.Apis.Compute.V1Alpha;
+using Datum.Compute.Apis.Compute.V1Alpha.Types;
+using Datum.Networking.Apis.Networking.V1Alpha.Types;
+using Datum.Runtime.Api;
+using Datum.Runtime.Client;
+using Datum.Runtime.Hosting;
+using Datum.Runtime.Reconcile;
+
+namespace Datum.Compute.Controllers;
+
+/// <summary>
+/// Workload → WorkloadDeployments (the reference's WorkloadReconciler). Checks that every network of the template exists
+/// (else <c>Available=False/NetworkNotFound</c> and nothing is created); makes one deployment
+/// <c>{workload}-{placement}-{lower(city)}</c> per placement × city code (a city whose Location went away still gets its
+/// deployment, which says <c>NoCandidateLocations</c> rather than being skipped silently); deletes deployments no longer
+/// wanted; aggregates replica counters per placement and overall, with <c>Available</c> and <c>InstancesReady</c>.
+/// Finalizer <c>compute.datumapis.com/workload-controller</c>: deletion waits until every deployment is gone.
+/// </summary>
+internal sealed class WorkloadController(Manager manager) : IReconciler
+{
+    public static Controller Setup(Manager manager, int workers = 4) => manager.NewController()
+        .For<WorkloadObject>()
+        .Owns<WorkloadDeploymentObject>()
+        .Watches<NetworkObject>(n => manager.Clusters.SelectMany(c => c.Informers.For<WorkloadObject>().Cache.List(n.Metadata.Namespace!))
+            .Where(w => w.Spec.Template.Spec.NetworkInterfaces.Any(i => i.Network.Name == n.Metadata.Name)).Select(ObjectKey.Of).Distinct())
+        .Named("workload")
+        .WithOptions(new ControllerOptions { MaxConcurrentReconciles = workers })
+        .Complete(new WorkloadController(manager));
+
+    public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken ct)
+    {
+        var cluster = manager.GetCluster(request.Cluster);
+        var client = cluster.Client;
+        var api = client.Resource<WorkloadObject>();
+        var deployments = client.Resource<WorkloadDeploymentObject>();
+        var workload = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
+        if (workload is null) return ReconcileResult.Done;
+        var ns = workload.Metadata.Namespace!;
+        var uid = workload.Metadata.Uid!;
+        var owned = (await deployments.ListAsync(ns, new ListOptions { LabelSelector = $"{ComputeNames.WorkloadUidLabel}={uid}" }, ct).ConfigureAwait(false)).Items;
+        if (Finalizers.IsBeingDeleted(workload))
+        {
+            if (!Finalizers.Contains(workload, ComputeNames.Finalizer)) return ReconcileResult.Done;
+            foreach (var d in owned.Where(d => !Finalizers.IsBeingDeleted(d))) await DeleteQuietlyAsync(deployments, d, ct).ConfigureAwait(false);
+            if (owned.Count > 0) return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(1));
+            await ObjectOperations.UpdateAsync(api, ns, workload.Metadata.Name!, w => w.Metadata.Uid == uid && Finalizers.Remove(w, ComputeNames.Finalizer), ct).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+        if (!Finalizers.Contains(workload, ComputeNames.Finalizer))
+        {
+            workload = await ObjectOperations.UpdateAsync(api, ns, workload.Metadata.Name!, w => Finalizers.Add(w, ComputeNames.Finalizer), ct).ConfigureAwait(false);
+            if (workload is null) return ReconcileResult.Done;
+        }
+
+        var missing = new List<string>();
+        foreach (var name in workload.Spec.Template.Spec.NetworkInterfaces.Select(i => i.Network.Name).Distinct(StringComparer.Ordinal))
+        {
+            var network = await client.Resource<NetworkObject>().TryGetAsync(ns, name, ct).ConfigureAwait(false);
+            if (network is null || Finalizers.IsBeingDeleted(network)) missing.Add(name);
+        }
+        if (missing.Count > 0)
+        {
+            await ObjectOperations.UpdateStatusAsync(api, ns, workload.Metadata.Name!, w =>
+                ComputeStatus.Set(w.Status ??= new WorkloadStatus(), w, ComputeConditions.Available, false, "NetworkNotFound", "Unable to find networks: " + string.Join(", ", missing)), ct).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+
+        var wanted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var placement in workload.Spec.Placements)
+        {
+            foreach (var city in placement.CityCodes)
+            {
+                var name = ComputeNames.DeploymentName(workload.Metadata.Name!, placement.Name, city);
+                wanted.Add(name);
+                var w = workload;
+                await ObjectOperations.CreateOrUpdateAsync(deployments, new WorkloadDeploymentObject { Metadata = new ObjectMeta { Name = name, Namespace = ns } }, d =>
+                {
+                    d.Metadata.Labels ??= [];
+                    d.Metadata.Labels[ComputeNames.WorkloadUidLabel] = uid;
+                    OwnerReferences.SetControllerReference(w, d);
+                    d.Spec.WorkloadRef = new WorkloadRef { Name = w.Metadata.Name!, Uid = uid };
+                    d.Spec.PlacementName = placement.Name;
+                    d.Spec.CityCode = city;
+                    d.Spec.Template = Clone(w.Spec.Template);
+                    d.Spec.ScaleSettings = placement.ScaleSettings with { Metrics = placement.ScaleSettings.Metrics?.DeepClone().AsArray() };
+                }, ct).ConfigureAwait(false);
+            }
+        }
+        foreach (var orphan in owned.Where(d => !wanted.Contains(d.Metadata.Name!) && !Finalizers.IsBeingDeleted(d))) await DeleteQuietlyAsync(deployments, orphan, ct).ConfigureAwait(false);
+
+        var current = cluster.Informers.For<WorkloadDeploymentObject>().Cache.List(ns).Where(d => d.Metadata.Labels?.GetValueOrDefault(ComputeNames.WorkloadUidLabel) == uid && wanted.Contains(d.Metadata.Name!)).ToList();
+        await ObjectOperations.UpdateStatusAsync(api, ns, workload.Metadata.Name!, w => Aggregate(w, current), ct).ConfigureAwait(false);
+        return ReconcileResult.Done;
+    }
+
+    internal static InstanceTemplate Clone(InstanceTemplate t) => new()
+    {
+        Metadata = t.Metadata is null ? null : new TemplateMeta
+        {
+            Labels = t.Metadata.Labels is null ? null : new(t.Metadata.Labels),
+            Annotations = t.Metadata.Annotations is null ? null : new(t.Metadata.Annotations),
+        },
+        Spec = CloneSpec(t.Spec),
+    };
+
+    internal static InstanceSpec CloneSpec(InstanceSpec s) => new()
+    {
+        Runtime = s.Runtime?.DeepClone().AsObject(),
+        NetworkInterfaces = [.. s.NetworkInterfaces.Select(i => new NetworkInterface { Network = i.Network with { }, NetworkPolicy = i.NetworkPolicy?.DeepClone().AsObject() })],
+        Volumes = s.Volumes?.DeepClone().AsArray(),
+        Location = s.Location is null ? null : s.Location with { },
+        Controller = s.Controller is null ? null : new InstanceControl { TemplateHash = s.Controller.TemplateHash, SchedulingGates = s.Controller.SchedulingGates?.Select(g => g with { }).ToList() },
+    };
+
+    private static bool Aggregate(WorkloadObject w, IReadOnlyList<WorkloadDeploymentObject> deployments)
+    {
+        var status = w.Status ??= new WorkloadStatus();
+        var before = System.Text.Json.JsonSerializer.Serialize(status, ComputeJsonContext.Default.WorkloadObject.Options);
+        var placements = new List<PlacementStatus>();
+        foreach (var p in w.Spec.Placements)
+        {
+            var mine = deployments.Where(d => d.Spec.PlacementName == p.Name).ToList();
+            var old = status.Placements?.FirstOrDefault(x => x.Name == p.Name);
+            var ps = new PlacementStatus { Name = p.Name, Conditions = old?.Conditions is { } c ? [.. c] : null };
+            Sum(ps, mine);
+            ps.Deployments = mine.Count;
+            var available = mine.Any(d => ComputeStatus.Get(d.Status, ComputeConditions.Available)?.Status == ConditionStatus.True);
+            ComputeStatus.Set(ps, w, ComputeConditions.Available, available, available ? "AvailableDeploymentFound" : "NoAvailableDeployments",
+                available ? $"{mine.Count(d => ComputeStatus.Get(d.Status, ComputeConditions.Available)?.Status == ConditionStatus.True)}/{mine.Count} deployments are available"
+                          : mine.Select(d => ComputeStatus.Get(d.Status, ComputeConditions.Available)).FirstOrDefault(x => x is not null) is { } why ? $"no deployment is available: {why.Reason}: {why.Message}" : "no deployment is available yet");
+            placements.Add(ps);
+        }
+        status.Placements = placements;
+        status.Deployments = deployments.Count;
+        Sum(status, deployments);
+        var any = placements.Any(p => ComputeStatus.Get(p, ComputeConditions.Available)?.Status == ConditionStatus.True);
+        ComputeStatus.Set(status, w, ComputeConditions.Available, any, any ? "AvailablePlacementFound" : "NoAvailablePlacements",
+            any ? $"{status.ReadyReplicas}/{status.DesiredReplicas} instances are ready" : $"no placement is available ({status.ReadyReplicas}/{status.DesiredReplicas} instances are ready)");
+        var failing = deployments.Select(d => (d, c: ComputeStatus.Get(d.Status, ComputeConditions.InstancesReady)))
+            .Where(x => x.c is { Status: ConditionStatus.False } && x.c.Reason != "ProvisioningInstances").OrderBy(x => x.d.Metadata.Name, StringComparer.Ordinal).FirstOrDefault();
+        if (failing.c is not null) ComputeStatus.Set(status, w, ComputeConditions.InstancesReady, false, failing.c.Reason, $"deployment {failing.d.Metadata.Name}: {failing.c.Message}");
+        else if (status.ReadyReplicas == status.DesiredReplicas && status.CurrentReplicas == status.DesiredReplicas && deployments.Count > 0 && status.Replicas == status.DesiredReplicas)
+            ComputeStatus.Set(status, w, ComputeConditions.InstancesReady, true, "AllInstancesReady", $"{status.ReadyReplicas}/{status.DesiredReplicas} instances are ready and up to date");
+        else ComputeStatus.Set(status, w, ComputeConditions.InstancesReady, false, "ProvisioningInstances", $"{status.ReadyReplicas}/{status.DesiredReplicas} instances are ready, {status.CurrentReplicas} up to date");
+        return System.Text.Json.JsonSerializer.Serialize(status, ComputeJsonContext.Default.WorkloadObject.Options) != before;
+    }
+
+    private static void Sum(ReplicaStatus target, IEnumerable<WorkloadDeploymentObject> deployments)
+    {
+        target.Replicas = target.CurrentReplicas = target.DesiredReplicas = target.ReadyReplicas = 0;
+        foreach (var d in deployments)
+        {
+            if (d.Status is not { } s) continue;
+            target.Replicas += s.Replicas;
+            target.CurrentReplicas += s.CurrentReplicas;
+            target.DesiredReplicas += s.DesiredReplicas;
+            target.ReadyReplicas += s.ReadyReplicas;
+        }
+    }
+
+    internal static async Task DeleteQuietlyAsync<T>(ResourceClient<T> api, T obj, CancellationToken ct) where T : class, IKubeObject
+    {
+        try
+        {
+            await api.DeleteAsync(obj.Metadata.Namespace, obj.Metadata.Name!, new DeleteOptions { Preconditions = new DeletePreconditions { Uid = obj.Metadata.Uid } }, ct).ConfigureAwait(false);
+        }
+        catch (ApiStatusException e) when (e.IsNotFound || e.IsConflict)
+        {
+        }
+    }
+
+}

@@ -1,0 +1,310 @@
+using Datum.Compute.Apis.Compute.V1Alpha;
+using Datum.Compute.Apis.Compute.V1Alpha.Types;
+using Datum.Networking.Apis.Networking.V1Alpha;
+using Datum.Networking.Apis.Networking.V1Alpha.Types;
+using Datum.Runtime.Api;
+using Datum.Runtime.Client;
+using Datum.Runtime.Hosting;
+using Datum.Runtime.Informers;
+using Datum.Runtime.Reconcile;
+
+namespace Datum.Compute.Controllers;
+
+/// <summary>
+/// WorkloadDeployment → Location, networks and Instances (the reference's scheduler, WorkloadDeploymentReconciler and
+/// stateful instance control, in one reconciler):
+/// <list type="number">
+/// <item>Placement (<see cref="Placement"/>): a Location with the deployment's city code, least loaded first.</item>
+/// <item>Networks: NetworkBinding <c>{deployment}-net-{i}</c> per interface (→ the network's NetworkContext in the
+/// Location), then SubnetClaim <c>{deployment}-net-{i}</c> on that context, a /22 for this deployment's instances (the
+/// simulated provider hands address <c>start + 2 + ordinal</c> to instance <c>ordinal</c>). When every binding and claim
+/// is Ready the <c>Network</c> scheduling gate is lifted from the instances.</item>
+/// <item>Instances <c>{deployment}-{ordinal}</c>, OrderedReady: creations ascending, each waiting for the previous to be
+/// Ready; then template updates descending; then deletions descending, each waiting for the previous to be gone. One
+/// action per reconcile.</item>
+/// <item>Status: replicas, currentReplicas, desiredReplicas, readyReplicas; <c>Available</c> (<c>NoCandidateLocations</c>,
+/// <c>ProvisioningNetwork</c>, <c>NetworkFailedToCreate</c>, <c>ProvisioningInstances</c>, <c>StableInstanceFound</c>, or
+/// the failing instance's reason) and <c>InstancesReady</c> (False with the first failing instance's reason).</item>
+/// </list>
+/// Finalizer: deletion deletes the instances, bindings and claims, and waits until they are gone.
+/// </summary>
+internal sealed class WorkloadDeploymentController(Manager manager, Placement placement) : IReconciler
+{
+    /// <summary>Prefix length of a deployment's subnet: 1,024 addresses, enough for the 1,000 replicas allowed.</summary>
+    public const int SubnetPrefix = 22;
+
+    public static Controller Setup(Manager manager, int workers = 8) => manager.NewController()
+        .For<WorkloadDeploymentObject>()
+        .Owns<InstanceObject>()
+        .Owns<NetworkBindingObject>()
+        .Owns<SubnetClaimObject>()
+        .Named("workloaddeployment")
+        .WithOptions(new ControllerOptions { MaxConcurrentReconciles = workers })
+        .Complete(new WorkloadDeploymentController(manager, new Placement(manager)));
+
+    public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken ct)
+    {
+        var cluster = manager.GetCluster(request.Cluster);
+        var client = cluster.Client;
+        var api = client.Resource<WorkloadDeploymentObject>();
+        var deployment = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
+        if (deployment is null)
+        {
+            placement.Forget(request.Cluster, request.Namespace, request.Name);
+            return ReconcileResult.Done;
+        }
+        var ns = deployment.Metadata.Namespace!;
+        var name = deployment.Metadata.Name!;
+        var uid = deployment.Metadata.Uid!;
+        var instancesApi = client.Resource<InstanceObject>();
+        var instances = cluster.Informers.For<InstanceObject>().Cache.ByIndex(ObjectCache<InstanceObject>.OwnerUidIndex, uid);
+        var bindingsApi = client.Resource<NetworkBindingObject>();
+        var claimsApi = client.Resource<SubnetClaimObject>();
+
+        if (Finalizers.IsBeingDeleted(deployment))
+        {
+            if (!Finalizers.Contains(deployment, ComputeNames.Finalizer)) return ReconcileResult.Done;
+            // Uncached: nothing may be left behind.
+            var selector = new ListOptions { LabelSelector = $"{ComputeNames.WorkloadDeploymentUidLabel}={uid}" };
+            var left = 0;
+            foreach (var i in (await instancesApi.ListAsync(ns, selector, ct).ConfigureAwait(false)).Items)
+            {
+                left++;
+                if (!Finalizers.IsBeingDeleted(i)) await WorkloadController.DeleteQuietlyAsync(instancesApi, i, ct).ConfigureAwait(false);
+            }
+            if (left == 0)
+            {
+                foreach (var c in (await claimsApi.ListAsync(null, selector, ct).ConfigureAwait(false)).Items)
+                {
+                    left++;
+                    if (!Finalizers.IsBeingDeleted(c)) await WorkloadController.DeleteQuietlyAsync(claimsApi, c, ct).ConfigureAwait(false);
+                }
+                foreach (var b in (await bindingsApi.ListAsync(null, selector, ct).ConfigureAwait(false)).Items)
+                {
+                    left++;
+                    if (!Finalizers.IsBeingDeleted(b)) await WorkloadController.DeleteQuietlyAsync(bindingsApi, b, ct).ConfigureAwait(false);
+                }
+            }
+            if (left > 0) return ReconcileResult.RequeueAfter(TimeSpan.FromMilliseconds(500));
+            await ObjectOperations.UpdateAsync(api, ns, name, d => d.Metadata.Uid == uid && Finalizers.Remove(d, ComputeNames.Finalizer), ct).ConfigureAwait(false);
+            placement.Forget(request.Cluster, ns, name);
+            return ReconcileResult.Done;
+        }
+        if (!Finalizers.Contains(deployment, ComputeNames.Finalizer))
+        {
+            deployment = await ObjectOperations.UpdateAsync(api, ns, name, d => Finalizers.Add(d, ComputeNames.Finalizer), ct).ConfigureAwait(false);
+            if (deployment is null) return ReconcileResult.Done;
+        }
+
+        // 1. Placement.
+        var location = deployment.Status?.Location?.Name;
+        if (location is null || !await placement.ExistsAsync(location, ct).ConfigureAwait(false))
+        {
+            var choice = await placement.ChooseAsync(request.Cluster, deployment, ct).ConfigureAwait(false);
+            if (choice.Location is null)
+            {
+                await UpdateStatusAsync(api, deployment, instances, s =>
+                {
+                    s.Location = null;
+                }, (false, choice.Reason, choice.Message), null, ct).ConfigureAwait(false);
+                return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(30));
+            }
+            location = choice.Location;
+            deployment = await ObjectOperations.UpdateStatusAsync(api, ns, name, d =>
+            {
+                var s = d.Status ??= new WorkloadDeploymentStatus();
+                s.Location = new NameRef { Name = location };
+                ComputeStatus.Set(s, d, ComputeConditions.Available, false, "LocationAssigned", choice.Message);
+                return true;
+            }, ct).ConfigureAwait(false);
+            if (deployment is null) return ReconcileResult.Done;
+        }
+
+        // 2. Networks: bindings, then one claim per binding.
+        var labels = new Dictionary<string, string> { [ComputeNames.WorkloadDeploymentUidLabel] = uid, [ComputeNames.WorkloadUidLabel] = deployment.Spec.WorkloadRef.Uid };
+        var interfaces = deployment.Spec.Template.Spec.NetworkInterfaces;
+        var networkReady = true;
+        (string Reason, string Message)? networkProblem = null;
+        for (var i = 0; i < interfaces.Count; i++)
+        {
+            var bindingName = ComputeNames.BindingName(name, i);
+            var networkName = interfaces[i].Network.Name;
+            var d = deployment;
+            var (_, binding) = await ObjectOperations.CreateOrUpdateAsync(bindingsApi, new NetworkBindingObject { Metadata = new ObjectMeta { Name = bindingName, Namespace = ns } }, b =>
+            {
+                b.Metadata.Labels ??= [];
+                foreach (var (k, v) in labels) b.Metadata.Labels[k] = v;
+                OwnerReferences.SetControllerReference(d, b);
+                if (b.Metadata.ResourceVersion is null)
+                {
+                    b.Spec.Network = new NameRef { Name = networkName };
+                    b.Spec.Location = new NameRef { Name = location };
+                }
+            }, ct).ConfigureAwait(false);
+            if (binding.Spec.Network.Name != networkName || binding.Spec.Location.Name != location)
+            {
+                // Bindings are immutable: replace.
+                await WorkloadController.DeleteQuietlyAsync(bindingsApi, binding, ct).ConfigureAwait(false);
+                networkReady = false;
+                continue;
+            }
+            var bound = ComputeStatus.Get(binding.Status, NetworkingConditions.Ready);
+            if (bound?.Status != ConditionStatus.True || binding.Status?.NetworkContextRef is not { } contextRef)
+            {
+                networkReady = false;
+                if (bound is { Status: ConditionStatus.False } && bound.Reason is "NetworkFailedToCreate" or "NetworkNotFound" or "LocationNotAvailable")
+                {
+                    networkProblem ??= ("NetworkFailedToCreate", $"network binding {bindingName}: {bound.Reason}: {bound.Message}");
+                }
+                continue;
+            }
+            var claimNs = contextRef.Namespace ?? ns;
+            var (_, claim) = await ObjectOperations.CreateOrUpdateAsync(claimsApi, new SubnetClaimObject { Metadata = new ObjectMeta { Name = bindingName, Namespace = claimNs } }, c =>
+            {
+                c.Metadata.Labels ??= [];
+                foreach (var (k, v) in labels) c.Metadata.Labels[k] = v;
+                OwnerReferences.SetControllerReference(d, c);
+                if (c.Metadata.ResourceVersion is null)
+                {
+                    c.Spec = new SubnetSpec
+                    {
+                        SubnetClass = "private", IpFamily = "IPv4", PrefixLength = SubnetPrefix,
+                        NetworkContext = new NameRef { Name = contextRef.Name }, Location = new NameRef { Name = location },
+                    };
+                }
+            }, ct).ConfigureAwait(false);
+            if (claim.Spec.NetworkContext.Name != contextRef.Name || claim.Spec.Location.Name != location)
+            {
+                await WorkloadController.DeleteQuietlyAsync(claimsApi, claim, ct).ConfigureAwait(false);
+                networkReady = false;
+                continue;
+            }
+            var claimReady = ComputeStatus.Get(claim.Status, NetworkingConditions.Ready);
+            if (claimReady?.Status != ConditionStatus.True)
+            {
+                networkReady = false;
+                var allocated = ComputeStatus.Get(claim.Status, NetworkingConditions.Allocated);
+                if (allocated is { Status: ConditionStatus.False } && allocated.Reason is not ("Pending" or "NotProgrammed"))
+                {
+                    networkProblem ??= ("NetworkFailedToCreate", $"subnet claim {bindingName}: {allocated.Reason}: {allocated.Message}");
+                }
+            }
+        }
+
+        // 3. Lift the Network gate.
+        var hash = ComputeStatus.TemplateHash(deployment.Spec.Template);
+        if (networkReady)
+        {
+            foreach (var gated in instances.Where(i => ComputeStatus.Gated(i) && !Finalizers.IsBeingDeleted(i)))
+            {
+                await ObjectOperations.UpdateAsync(instancesApi, ns, gated.Metadata.Name!, i =>
+                    i.Spec.Controller?.SchedulingGates?.RemoveAll(g => g.Name == ComputeNames.NetworkGate) > 0 && (i.Spec.Controller.SchedulingGates.Count > 0 || (i.Spec.Controller.SchedulingGates = null) is null), ct).ConfigureAwait(false);
+            }
+        }
+
+        // 4. OrderedReady.
+        var desired = deployment.Spec.ScaleSettings.MinReplicas;
+        await StepAsync(instancesApi, deployment, instances, desired, hash, location, networkReady, ct).ConfigureAwait(false);
+
+        // 5. Status.
+        var failing = instances.Where(i => !Finalizers.IsBeingDeleted(i)).Select(i => (i, f: ComputeStatus.Failure(i))).Where(x => x.f is not null)
+            .OrderBy(x => ComputeNames.OrdinalOf(x.i.Metadata.Name!)).FirstOrDefault();
+        (bool, string, string)? available = null;
+        var ready = instances.Count(ComputeStatus.IsReady);
+        if (ready > 0) available = (true, "StableInstanceFound", $"{ready}/{desired} instances are ready");
+        else if (!networkReady) available = (false, networkProblem?.Reason ?? "ProvisioningNetwork", networkProblem?.Message ?? "waiting for the networks' bindings and subnets in location " + location);
+        else if (failing.f is not null) available = (false, failing.f.Reason, $"instance {failing.i.Metadata.Name}: {failing.f.Message}");
+        else available = (false, "ProvisioningInstances", $"0/{desired} instances are ready");
+        await UpdateStatusAsync(api, deployment, instances, _ => { }, available.Value, failing.f is null ? null : (failing.f.Reason, $"instance {failing.i.Metadata.Name}: {failing.f.Message}"), ct).ConfigureAwait(false);
+        return ReconcileResult.Done;
+    }
+
+    private static async Task StepAsync(ResourceClient<InstanceObject> api, WorkloadDeploymentObject deployment, IReadOnlyList<InstanceObject> instances, int desired, string hash, string location, bool networkReady, CancellationToken ct)
+    {
+        // Any instance going away: wait for it (deletions one at a time).
+        if (instances.Any(Finalizers.IsBeingDeleted)) return;
+        var byOrdinal = new SortedDictionary<int, InstanceObject>();
+        foreach (var i in instances) byOrdinal[ComputeNames.OrdinalOf(i.Metadata.Name!)] = i;
+        for (var ordinal = 0; ordinal < desired; ordinal++)
+        {
+            if (!byOrdinal.TryGetValue(ordinal, out var existing))
+            {
+                await CreateAsync(api, deployment, ordinal, hash, location, networkReady, ct).ConfigureAwait(false);
+                return;
+            }
+            if (!ComputeStatus.IsReady(existing)) return;
+        }
+        for (var ordinal = desired - 1; ordinal >= 0; ordinal--)
+        {
+            var existing = byOrdinal[ordinal];
+            if (existing.Spec.Controller?.TemplateHash == hash && existing.Spec.Location?.Name == location) continue;
+            await ObjectOperations.UpdateAsync(api, existing.Metadata.Namespace, existing.Metadata.Name!, i =>
+            {
+                if (i.Metadata.Uid != existing.Metadata.Uid) return false;
+                Stamp(i, deployment, ordinal, hash, location, networkReady || !ComputeStatus.Gated(i));
+                return true;
+            }, ct).ConfigureAwait(false);
+            return;
+        }
+        foreach (var (ordinal, extra) in byOrdinal.Reverse())
+        {
+            if (ordinal >= 0 && ordinal < desired) continue;
+            await WorkloadController.DeleteQuietlyAsync(api, extra, ct).ConfigureAwait(false);
+            return;
+        }
+    }
+
+    private static void Stamp(InstanceObject i, WorkloadDeploymentObject deployment, int ordinal, string hash, string location, bool networkReady)
+    {
+        var template = deployment.Spec.Template;
+        i.Metadata.Labels = template.Metadata?.Labels is { } l ? new(l) : [];
+        i.Metadata.Labels[ComputeNames.InstanceIndexLabel] = ordinal.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        i.Metadata.Labels[ComputeNames.WorkloadUidLabel] = deployment.Spec.WorkloadRef.Uid;
+        i.Metadata.Labels[ComputeNames.WorkloadDeploymentUidLabel] = deployment.Metadata.Uid!;
+        var keep = i.Metadata.Annotations?.Where(a => a.Key.StartsWith("simulation.datum.net/", StringComparison.Ordinal)).ToList() ?? [];
+        i.Metadata.Annotations = template.Metadata?.Annotations is { } a ? new(a) : null;
+        foreach (var (k, v) in keep) (i.Metadata.Annotations ??= [])[k] = v;
+        i.Spec = WorkloadController.CloneSpec(template.Spec);
+        i.Spec.Location = new NameRef { Name = location };
+        i.Spec.Controller = new InstanceControl
+        {
+            TemplateHash = hash,
+            SchedulingGates = networkReady ? null : [new NameRef { Name = ComputeNames.NetworkGate }],
+        };
+        OwnerReferences.SetControllerReference(deployment, i);
+    }
+
+    private static async Task CreateAsync(ResourceClient<InstanceObject> api, WorkloadDeploymentObject deployment, int ordinal, string hash, string location, bool networkReady, CancellationToken ct)
+    {
+        var instance = new InstanceObject { Metadata = new ObjectMeta { Name = ComputeNames.InstanceName(deployment.Metadata.Name!, ordinal), Namespace = deployment.Metadata.Namespace } };
+        Stamp(instance, deployment, ordinal, hash, location, networkReady);
+        try
+        {
+            await api.CreateAsync(instance, ct: ct).ConfigureAwait(false);
+        }
+        catch (ApiStatusException e) when (e.IsAlreadyExists)
+        {
+        }
+    }
+
+    private static Task<WorkloadDeploymentObject?> UpdateStatusAsync(ResourceClient<WorkloadDeploymentObject> api, WorkloadDeploymentObject deployment, IReadOnlyList<InstanceObject> instances,
+        Action<WorkloadDeploymentStatus> extra, (bool Value, string Reason, string Message) available, (string Reason, string Message)? failure, CancellationToken ct) =>
+        ObjectOperations.UpdateStatusAsync(api, deployment.Metadata.Namespace, deployment.Metadata.Name!, d =>
+        {
+            if (d.Metadata.Uid != deployment.Metadata.Uid) return false;
+            var s = d.Status ??= new WorkloadDeploymentStatus();
+            var before = System.Text.Json.JsonSerializer.Serialize(s, ComputeJsonContext.Default.WorkloadDeploymentObject.Options);
+            extra(s);
+            var live = instances.Where(i => !Finalizers.IsBeingDeleted(i)).ToList();
+            s.Replicas = live.Count;
+            s.CurrentReplicas = live.Count(ComputeStatus.IsCurrent);
+            s.DesiredReplicas = d.Spec.ScaleSettings.MinReplicas;
+            s.ReadyReplicas = live.Count(ComputeStatus.IsReady);
+            ComputeStatus.Set(s, d, ComputeConditions.Available, available.Value, available.Reason, available.Message);
+            if (failure is { } f) ComputeStatus.Set(s, d, ComputeConditions.InstancesReady, false, f.Reason, f.Message);
+            else if (s.ReadyReplicas == s.DesiredReplicas && s.Replicas == s.DesiredReplicas && s.CurrentReplicas == s.DesiredReplicas)
+                ComputeStatus.Set(s, d, ComputeConditions.InstancesReady, true, "AllInstancesReady", $"{s.ReadyReplicas}/{s.DesiredReplicas} instances are ready and up to date");
+            else ComputeStatus.Set(s, d, ComputeConditions.InstancesReady, false, "ProvisioningInstances", $"{s.ReadyReplicas}/{s.DesiredReplicas} instances are ready, {s.CurrentReplicas} up to date");
+            return System.Text.Json.JsonSerializer.Serialize(s, ComputeJsonContext.Default.WorkloadDeploymentObject.Options) != before;
+        }, ct);
+}

@@ -1,0 +1,177 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Datum.Compute.Apis.Compute.V1Alpha;
+using Datum.Compute.Apis.Compute.V1Alpha.Types;
+using Datum.Compute.Controllers;
+using Datum.Networking.Apis.Networking.V1Alpha;
+using Datum.Networking.Apis.Networking.V1Alpha.Types;
+using Datum.Networking.Provider;
+using Datum.Runtime.Api;
+using Datum.Runtime.Client;
+using Datum.Runtime.Hosting;
+using Datum.Runtime.Reconcile;
+
+namespace Datum.Compute.Provider;
+
+/// <summary>
+/// The simulated infrastructure provider, compute half (the networking half is <see cref="SimulatedNetworkProvider"/>;
+/// same options, finalizer and failure annotation). For Instances on simulated Locations of the classes it serves, once
+/// their scheduling gates are gone: adds its finalizer, reports <c>Programmed=False/ProgrammingInProgress</c> and
+/// <c>Running=False/Starting</c>, waits <see cref="SimulatedProviderOptions.Latency"/> (plus the instance's
+/// <c>simulation.datum.net/start-delay-ms</c> annotation: a slow start), then reports <c>Programmed=True</c>,
+/// <c>Running=True</c>, the observed template hash and the addresses in <c>status.networkInterfaces[].assignments</c>:
+/// interface <c>i</c> of instance <c>{deployment}-{n}</c> gets address <c>start + 2 + n</c> of the subnet IPAM allocated
+/// for SubnetClaim <c>{deployment}-net-{i}</c>. Failures: the instance's or the Location's
+/// <c>simulation.datum.net/fail-programming: MESSAGE</c> annotation, or <see cref="SimulatedProviderOptions.FailureRate"/>,
+/// report <c>Programmed=False/ProgrammingFailed</c> and <c>Running=False/Stopped</c>; removing the annotation recovers.
+/// Deletion "deprovisions" at once.
+/// </summary>
+public static class SimulatedComputeProvider
+{
+    /// <summary>Instance annotation adding a start delay, in milliseconds (slow starts).</summary>
+    public const string StartDelayAnnotation = "simulation.datum.net/start-delay-ms";
+
+    /// <summary>Adds the provider's instance controller.</summary>
+    public static void Setup(Manager manager, SimulatedProviderOptions? options = null, int workers = 8)
+    {
+        ArgumentNullException.ThrowIfNull(manager);
+        manager.NewController().For<InstanceObject>().Named("simulated-provider-instance")
+            .WithOptions(new ControllerOptions { MaxConcurrentReconciles = workers })
+            .Complete(new Programmer(manager, options ?? new SimulatedProviderOptions()));
+    }
+
+    private sealed class Programmer(Manager manager, SimulatedProviderOptions options) : IReconciler
+    {
+        private readonly ConcurrentDictionary<(string Uid, long Generation), DateTimeOffset> _started = new();
+        private readonly ConcurrentDictionary<string, (LocationObject? Location, DateTimeOffset At)> _locations = new(StringComparer.Ordinal);
+
+        private async Task<LocationObject?> LocationAsync(string name, CancellationToken ct)
+        {
+            // Locations change rarely; a one-second cache keeps 10,000 instances from re-reading them.
+            if (_locations.TryGetValue(name, out var hit) && DateTimeOffset.UtcNow - hit.At < TimeSpan.FromSeconds(1)) return hit.Location;
+            var location = await manager.Client.ForCluster(ClusterNames.Root).Resource<LocationObject>().TryGetAsync(null, name, ct).ConfigureAwait(false);
+            _locations[name] = (location, DateTimeOffset.UtcNow);
+            return location;
+        }
+
+        public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken ct)
+        {
+            var cluster = manager.GetCluster(request.Cluster);
+            var api = cluster.Client.Resource<InstanceObject>();
+            var obj = cluster.Informers.For<InstanceObject>().Cache.Get(request.Namespace, request.Name);
+            if (obj is null) return ReconcileResult.Done;
+            var locationName = obj.Spec.Location?.Name;
+            var location = locationName is null ? null : await LocationAsync(locationName, ct).ConfigureAwait(false);
+            var ours = location is not null && options.LocationClasses.Contains(location.Spec.LocationClassName) && location.Spec.Provider?.Simulated is not null;
+            if (Finalizers.IsBeingDeleted(obj) || !ours)
+            {
+                if (Finalizers.IsBeingDeleted(obj) && Finalizers.Contains(obj, SimulatedNetworkProvider.Finalizer))
+                {
+                    await ObjectOperations.UpdateAsync(api, obj.Metadata.Namespace, obj.Metadata.Name!, o => o.Metadata.Uid == obj.Metadata.Uid && Finalizers.Remove(o, SimulatedNetworkProvider.Finalizer), ct).ConfigureAwait(false);
+                }
+                return ReconcileResult.Done;
+            }
+            if (ComputeStatus.Gated(obj)) return ReconcileResult.Done; // not schedulable yet
+            if (!Finalizers.Contains(obj, SimulatedNetworkProvider.Finalizer))
+            {
+                obj = await ObjectOperations.UpdateAsync(api, obj.Metadata.Namespace, obj.Metadata.Name!, o => Finalizers.Add(o, SimulatedNetworkProvider.Finalizer), ct).ConfigureAwait(false);
+                if (obj is null) return ReconcileResult.Done;
+            }
+            var hash = obj.Spec.Controller?.TemplateHash;
+            var generation = obj.Metadata.Generation ?? 0;
+            var programmed = ComputeStatus.Get(obj.Status, ComputeConditions.Programmed);
+            var failure = obj.Metadata.Annotations?.GetValueOrDefault(SimulatedNetworkProvider.FailAnnotation)
+                          ?? location!.Metadata.Annotations?.GetValueOrDefault(SimulatedNetworkProvider.FailAnnotation)
+                          ?? (Fails(obj.Metadata.Uid ?? "") ? "injected failure (DATUM_SIMULATED_FAILURE_RATE)" : null);
+            if (failure is null && programmed is { Status: ConditionStatus.True } && programmed.ObservedGeneration == generation && obj.Status?.Controller?.ObservedTemplateHash == hash)
+            {
+                return ReconcileResult.Done;
+            }
+            if (failure is not null)
+            {
+                await SetAsync(api, obj, false, "ProgrammingFailed", $"location {location!.Metadata.Name}: {failure}", false, "Stopped", "the instance failed to start", null, null, ct).ConfigureAwait(false);
+                return ReconcileResult.Done;
+            }
+            var key = (obj.Metadata.Uid ?? "", generation);
+            var now = DateTimeOffset.UtcNow;
+            var started = _started.GetOrAdd(key, now);
+            var delay = options.Latency;
+            if (obj.Metadata.Annotations?.GetValueOrDefault(StartDelayAnnotation) is { } slow && int.TryParse(slow, NumberStyles.None, CultureInfo.InvariantCulture, out var ms)) delay += TimeSpan.FromMilliseconds(ms);
+            var remaining = started + delay - now;
+            if (remaining > TimeSpan.Zero)
+            {
+                if (programmed?.Reason != "ProgrammingInProgress" || programmed.ObservedGeneration != generation)
+                {
+                    await SetAsync(api, obj, false, "ProgrammingInProgress", $"programming in simulated location {location!.Metadata.Name}", false, "Starting", "the instance is starting", null, null, ct).ConfigureAwait(false);
+                }
+                return ReconcileResult.RequeueAfter(remaining);
+            }
+            var addresses = await AddressesAsync(cluster.Client, obj, ct).ConfigureAwait(false);
+            if (addresses is null)
+            {
+                await SetAsync(api, obj, false, "ProgrammingInProgress", "waiting for the interfaces' subnets", false, "Starting", "the instance is starting", null, null, ct).ConfigureAwait(false);
+                return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(1));
+            }
+            _started.TryRemove(key, out _);
+            await SetAsync(api, obj, true, "Programmed", $"programmed in simulated location {location!.Metadata.Name}", true, "Running", "the instance is running", hash, addresses, ct).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+
+        private static async Task<List<InterfaceStatus>?> AddressesAsync(KubeClient client, InstanceObject instance, CancellationToken ct)
+        {
+            var owner = OwnerReferences.GetController(instance);
+            var ordinal = ComputeNames.OrdinalOf(instance.Metadata.Name!);
+            var result = new List<InterfaceStatus>();
+            for (var i = 0; i < instance.Spec.NetworkInterfaces.Count; i++)
+            {
+                if (owner is not { Kind: "WorkloadDeployment" } || ordinal < 0)
+                {
+                    result.Add(new InterfaceStatus()); // not made by a deployment: no subnet to draw from
+                    continue;
+                }
+                var claim = await client.Resource<SubnetClaimObject>().TryGetAsync(instance.Metadata.Namespace, ComputeNames.BindingName(owner.Name, i), ct).ConfigureAwait(false);
+                if (claim?.Status?.StartAddress is not { } start || claim.Status.PrefixLength is not { } length || !IPAddress.TryParse(start, out var ip)) return null;
+                var bytes = ip.GetAddressBytes();
+                if (bytes.Length != 4) return null;
+                var value = ((uint)bytes[0] << 24 | (uint)bytes[1] << 16 | (uint)bytes[2] << 8 | bytes[3]) + 2u + (uint)ordinal;
+                if (length < 32 && ordinal + 3 >= 1L << (32 - length)) return null;
+                result.Add(new InterfaceStatus { Assignments = new Assignments { NetworkIP = new IPAddress([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]).ToString() } });
+            }
+            return result;
+        }
+
+        private bool Fails(string uid) => options.FailureRate > 0 &&
+            BitConverter.ToUInt32(SHA256.HashData(Encoding.UTF8.GetBytes(uid)), 0) / (double)uint.MaxValue < options.FailureRate;
+
+        private static Task<InstanceObject?> SetAsync(ResourceClient<InstanceObject> api, InstanceObject obj, bool programmed, string reason, string message,
+            bool running, string runningReason, string runningMessage, string? hash, List<InterfaceStatus>? interfaces, CancellationToken ct) =>
+            ObjectOperations.UpdateStatusAsync(api, obj.Metadata.Namespace, obj.Metadata.Name!, o =>
+            {
+                if (o.Metadata.Uid != obj.Metadata.Uid) return false;
+                var s = o.Status ??= new InstanceStatus();
+                var changed = ComputeStatus.Set(s, o, ComputeConditions.Programmed, programmed, reason, message);
+                changed |= ComputeStatus.Set(s, o, ComputeConditions.Running, running, runningReason, runningMessage);
+                if (hash is not null && s.Controller?.ObservedTemplateHash != hash)
+                {
+                    s.Controller = new ObservedControl { ObservedTemplateHash = hash };
+                    changed = true;
+                }
+                if (interfaces is not null)
+                {
+                    var text = string.Join(",", interfaces.Select(x => x.Assignments?.NetworkIP));
+                    if (s.NetworkInterfaces is null || string.Join(",", s.NetworkInterfaces.Select(x => x.Assignments?.NetworkIP)) != text || s.NetworkInterfaces.Count != interfaces.Count)
+                    {
+                        s.NetworkInterfaces = interfaces;
+                        changed = true;
+                    }
+                }
+                // Ready is derived right away too, so readiness costs one write, not two (the instance controller agrees).
+                var (r, why, text2) = InstanceController.Derive(o);
+                changed |= ComputeStatus.Set(s, o, ComputeConditions.Ready, r, why, text2);
+                return changed;
+            }, ct);
+    }
+}
