@@ -14,7 +14,7 @@ namespace Datum.Compute.Controllers;
 /// WorkloadDeployment → Location, networks and Instances (the reference's scheduler, WorkloadDeploymentReconciler and
 /// stateful instance control, in one reconciler):
 /// <list type="number">
-/// <item>Placement (<see cref="Placement"/>): a Location with the deployment's city code, least loaded first.</item>
+/// <item>Placement (<see cref="PlacementScheduler"/>): a Location with the deployment's city code, least loaded first.</item>
 /// <item>Networks: NetworkBinding <c>{deployment}-net-{i}</c> per interface (→ the network's NetworkContext in the
 /// Location), then SubnetClaim <c>{deployment}-net-{i}</c> on that context, a /22 for this deployment's instances (the
 /// simulated provider hands address <c>start + 2 + ordinal</c> to instance <c>ordinal</c>). When every binding and claim
@@ -28,7 +28,7 @@ namespace Datum.Compute.Controllers;
 /// </list>
 /// Finalizer: deletion deletes the instances, bindings and claims, and waits until they are gone.
 /// </summary>
-internal sealed class WorkloadDeploymentController(Manager manager, Placement placement) : IReconciler
+internal sealed class WorkloadDeploymentController(Manager manager, PlacementScheduler placement) : IReconciler
 {
     /// <summary>Prefix length of a deployment's subnet: 1,024 addresses, enough for the 1,000 replicas allowed.</summary>
     public const int SubnetPrefix = 22;
@@ -40,7 +40,7 @@ internal sealed class WorkloadDeploymentController(Manager manager, Placement pl
         .Owns<SubnetClaimObject>()
         .Named("workloaddeployment")
         .WithOptions(new ControllerOptions { MaxConcurrentReconciles = workers })
-        .Complete(new WorkloadDeploymentController(manager, new Placement(manager)));
+        .Complete(new WorkloadDeploymentController(manager, new PlacementScheduler(manager)));
 
     public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken ct)
     {

@@ -24,7 +24,7 @@ namespace Datum.Compute.Controllers;
 /// A deployment keeps its Location while it exists (instances are not moved); the rule applies to new deployments and
 /// to deployments whose Location was deleted.
 /// </summary>
-internal sealed class Placement(Manager manager)
+internal sealed class PlacementScheduler(Manager manager)
 {
     /// <summary>The provider-reported capacity annotation on a Location.</summary>
     public const string CapacityAnnotation = "compute.datumapis.com/instance-capacity";
