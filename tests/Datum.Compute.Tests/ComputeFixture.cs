@@ -108,6 +108,13 @@ public sealed class ComputeFixture : IAsyncLifetime
     public static bool ConditionIs(ConditionsStatus? status, string type, string value, string? reason = null) =>
         status?.Conditions?.FirstOrDefault(c => c.Type == type) is { } c && c.Status == value && (reason is null || c.Reason == reason);
 
+    /// <summary>Polls until true (a value-less wait used for readability).</summary>
+    public static async Task<bool> EventuallyValueAsync(Func<Task<bool>> condition)
+    {
+        await EventuallyAsync(condition, "condition");
+        return true;
+    }
+
     /// <summary>Polls with a generous deadline; never asserts timings.</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int timeoutSeconds = 120)
     {

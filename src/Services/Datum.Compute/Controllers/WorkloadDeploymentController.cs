@@ -38,6 +38,10 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
         .Owns<InstanceObject>()
         .Owns<NetworkBindingObject>()
         .Owns<SubnetClaimObject>()
+        .Watches<LocationObject>(l => manager.Clusters.SelectMany(c => c.Informers.For<WorkloadDeploymentObject>().Cache.List())
+            .Where(d => d.Status?.Location?.Name == l.Metadata.Name || (d.Status?.Location is null &&
+                        string.Equals(d.Spec.CityCode, l.Spec.Topology.GetValueOrDefault(NetworkingNames.CityCodeTopologyKey), StringComparison.OrdinalIgnoreCase)))
+            .Select(ObjectKey.Of).Distinct())
         .Named("workloaddeployment")
         .WithOptions(new ControllerOptions { MaxConcurrentReconciles = workers })
         .Complete(new WorkloadDeploymentController(manager, new PlacementScheduler(manager)));
