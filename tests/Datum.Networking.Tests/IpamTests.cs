@@ -84,6 +84,9 @@ public sealed class IpamTests(InProcessServer fixture, ITestOutputHelper output)
     /// address), 64 at a time, released and reallocated so the pool is reused; counts duplicates. Timings are printed,
     /// never asserted. DATUM_IPAM_BENCH_ALLOCATIONS scales it (default 20,000).
     /// </summary>
+    private static long s_allocTicks;
+    private static long s_releaseTicks;
+
     [Fact]
     public async Task Benchmark_address_allocations_have_no_duplicates()
     {
@@ -104,6 +107,7 @@ public sealed class IpamTests(InProcessServer fixture, ITestOutputHelper output)
                 var start = Stopwatch.GetTimestamp();
                 var result = await PrefixRecords.ClaimAsync(client, "addr.bench", subnet, 32, new AllocationOwner { Uid = owner }, reserveEnds: true);
                 latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                Interlocked.Add(ref s_allocTicks, Stopwatch.GetTimestamp() - start);
                 Assert.True(result.Succeeded, result.Message);
                 if (!live.TryAdd(result.Prefix!.Value, owner)) Interlocked.Increment(ref duplicates);
                 mine.Enqueue(result.Prefix.Value);
@@ -112,12 +116,15 @@ public sealed class IpamTests(InProcessServer fixture, ITestOutputHelper output)
                     // Release the oldest: the address may be handed out again, but never while held.
                     var old = mine.Dequeue();
                     live.TryRemove(old, out var holder);
+                    var r0 = Stopwatch.GetTimestamp();
                     await PrefixRecords.ReleaseAsync(client, "addr.bench", old, holder!, CancellationToken.None);
+                    Interlocked.Add(ref s_releaseTicks, Stopwatch.GetTimestamp() - r0);
                 }
             }
         })));
         clock.Stop();
         var sorted = latencies.OrderBy(x => x).ToArray();
+        output.WriteLine($"alloc time {Stopwatch.GetElapsedTime(0, s_allocTicks).TotalSeconds:F1} s, release time {Stopwatch.GetElapsedTime(0, s_releaseTicks).TotalSeconds:F1} s (summed over workers)");
         output.WriteLine($"{total} allocations in {clock.Elapsed.TotalSeconds:F2} s = {total / clock.Elapsed.TotalSeconds:F0}/s (including releases); " +
                          $"p50 {sorted[sorted.Length / 2]:F2} ms, p99 {sorted[(int)(sorted.Length * 0.99)]:F2} ms; duplicates {duplicates}");
         Assert.Equal(0, duplicates);
