@@ -82,7 +82,7 @@ public sealed class IpamTests(InProcessServer fixture, ITestOutputHelper output)
     /// <summary>
     /// The benchmark of docs/benchmarks.md: address allocations through the API store (one create-if-absent per
     /// address), 64 at a time, released and reallocated so the pool is reused; counts duplicates. Timings are printed,
-    /// never asserted. DATUM_IPAM_BENCH_ALLOCATIONS scales it (default 20,000).
+    /// never asserted. DATUM_IPAM_BENCH_ALLOCATIONS scales it (default 5,000).
     /// </summary>
     private static long s_allocTicks;
     private static long s_releaseTicks;
@@ -90,7 +90,7 @@ public sealed class IpamTests(InProcessServer fixture, ITestOutputHelper output)
     [Fact]
     public async Task Benchmark_address_allocations_have_no_duplicates()
     {
-        var total = int.TryParse(Environment.GetEnvironmentVariable("DATUM_IPAM_BENCH_ALLOCATIONS"), out var n) ? n : 20_000;
+        var total = int.TryParse(Environment.GetEnvironmentVariable("DATUM_IPAM_BENCH_ALLOCATIONS"), out var n) ? n : 5_000;
         var client = fixture.Root.ForCluster("project:bench");
         var subnet = Cidr.Parse("10.64.0.0/16");
         var live = new ConcurrentDictionary<Cidr, string>();
