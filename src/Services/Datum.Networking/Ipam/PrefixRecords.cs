@@ -45,19 +45,20 @@ public static class PrefixRecords
                 ? new AllocationResult(mine, "PrefixAllocated", $"{mine} is allocated")
                 : new AllocationResult(null, "PrefixUnavailable", $"{want} is already allocated to someone else; ask for another or leave it empty");
         }
-        // Start: a hash of the owner (stable across retries) for sparse pools, a shared cursor for dense ones.
+        // Sparse pools (the /48s): probe from a hash of the owner, so a retry after a crash finds its own record first.
+        // Dense pools (addresses): next-fit, every probe takes the next slot of a shared cursor, so concurrent
+        // allocators never probe the same candidate and released addresses are reused last.
+        var sparse = usable > (1L << 24);
         var key = client.Cluster + "/" + scope;
-        long start = usable > (1L << 24)
-            ? (long)(BinaryPrimitives.ReadUInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes(owner.Uid ?? ""))) % (ulong)usable)
-            : s_cursors.AddOrUpdate(key, 0, (_, c) => (c + 1) % usable);
+        var hashStart = sparse ? (long)(BinaryPrimitives.ReadUInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes(owner.Uid ?? ""))) % (ulong)usable) : 0;
         var probes = Math.Min(usable, maxProbes);
         for (long i = 0; i < probes; i++)
         {
-            var index = first + (start + i) % usable;
+            var slot = sparse ? (hashStart + i) % usable : s_cursors.AddOrUpdate(key, 0, (_, c) => (c + 1) % usable);
+            var index = first + slot;
             var candidate = new Cidr(pool.IsV6, pool.Start + blockSize * (UInt128)index, length);
             if (await TryOneAsync(api, scope, pool, candidate, owner, ct).ConfigureAwait(false) is { } got)
             {
-                if (usable <= (1L << 24)) s_cursors[key] = (index - first + 1) % usable;
                 return new AllocationResult(got, "PrefixAllocated", $"{got} is allocated");
             }
         }
