@@ -30,8 +30,15 @@ public sealed class ComputeFixture : IAsyncLifetime
     public KubeClient Client { get; private set; } = null!;
     public Manager Manager { get; private set; } = null!;
 
+    public ComputeFixture()
+        : this(TimeSpan.FromMilliseconds(20))
+    {
+    }
+
+    internal ComputeFixture(TimeSpan latency) => Latency = latency;
+
     /// <summary>Provider latency; zero for benchmarks.</summary>
-    public static TimeSpan Latency { get; set; } = TimeSpan.FromMilliseconds(20);
+    public TimeSpan Latency { get; }
 
     public static string UniqueName(string prefix) => $"{prefix}-{Interlocked.Increment(ref s_counter)}-{Environment.ProcessId % 1000}";
 

@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Datum.Compute.Apis.Compute.V1Alpha;
+using Datum.Compute.Apis.Compute.V1Alpha.Types;
+using Datum.Runtime.Informers;
+using Xunit.Abstractions;
+
+namespace Datum.Compute.Tests;
+
+/// <summary>
+/// docs/benchmarks.md: W Workloads × 2 placements × R replicas from apply to Ready with zero provider latency, in one
+/// process (server + controllers + simulated provider). Runs only with DATUM_COMPUTE_BENCH=1; sizes from
+/// DATUM_COMPUTE_BENCH_WORKLOADS (100) and DATUM_COMPUTE_BENCH_REPLICAS (50). Reports, never asserts, timings.
+/// </summary>
+public sealed class BenchmarkTests(ITestOutputHelper output)
+{
+    private static int Env(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out var v) && v > 0 ? v : fallback;
+
+    [Fact]
+    public async Task Workloads_to_Ready_instances()
+    {
+        if (Environment.GetEnvironmentVariable("DATUM_COMPUTE_BENCH") != "1")
+        {
+            output.WriteLine("skipped: set DATUM_COMPUTE_BENCH=1");
+            return;
+        }
+        var workloads = Env("DATUM_COMPUTE_BENCH_WORKLOADS", 100);
+        var replicas = Env("DATUM_COMPUTE_BENCH_REPLICAS", 50);
+        var total = workloads * 2 * replicas;
+        var fixture = new ComputeFixture(TimeSpan.Zero);
+        await fixture.InitializeAsync();
+        try
+        {
+            var ns = await fixture.NamespaceAsync("bench");
+            await fixture.NetworkAsync(ns);
+            var clock = Stopwatch.StartNew();
+            var created = new ConcurrentDictionary<string, TimeSpan>();
+            var ready = new ConcurrentDictionary<string, TimeSpan>();
+            var informer = new Informer<InstanceObject>(fixture.Client.Resource<InstanceObject>());
+            using var handler = informer.AddHandler(new ResourceEventHandler<InstanceObject>(
+                onAdd: i => { created.TryAdd(i.Metadata.Name!, clock.Elapsed); if (IsReady(i)) ready.TryAdd(i.Metadata.Name!, clock.Elapsed); },
+                onUpdate: (_, i) => { if (IsReady(i)) ready.TryAdd(i.Metadata.Name!, clock.Elapsed); },
+                onDelete: _ => { }));
+            using var stop = new CancellationTokenSource();
+            var run = Task.Run(() => informer.RunAsync(stop.Token));
+            await informer.WaitForSyncAsync(CancellationToken.None);
+            clock.Restart();
+            var api = fixture.Client.Resource<WorkloadObject>();
+            await Parallel.ForEachAsync(Enumerable.Range(0, workloads), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+                await api.CreateAsync(ComputeFixture.Workload(ns, $"w{i}", replicas, ("a", ["DFW"]), ("b", ["LHR"])), ct: ct));
+            var applied = clock.Elapsed;
+            long peak = 0;
+            while (ready.Count < total)
+            {
+                peak = Math.Max(peak, Process.GetCurrentProcess().WorkingSet64);
+                if (clock.Elapsed > TimeSpan.FromMinutes(30)) throw new TimeoutException($"{ready.Count}/{total} ready after 30 minutes");
+                await Task.Delay(200);
+            }
+            var allReady = clock.Elapsed;
+            peak = Math.Max(peak, Process.GetCurrentProcess().WorkingSet64);
+            var latencies = ready.Select(r => (r.Value - created[r.Key]).TotalMilliseconds).Order().ToList();
+            double P(double q) => latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{workloads} workloads x 2 placements x {replicas} replicas = {total} instances; applied in {applied.TotalSeconds:F1} s; all Ready after {allReady.TotalSeconds:F1} s; " +
+                $"create->Ready p50 {P(0.5):F0} ms, p99 {P(0.99):F0} ms; peak RSS {peak / (1024 * 1024)} MiB; {total / allReady.TotalSeconds:F0} instances/s"));
+            await stop.CancelAsync();
+            try
+            {
+                await run;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        finally
+        {
+            await fixture.DisposeAsync();
+        }
+    }
+
+    private static bool IsReady(InstanceObject i) => ComputeFixture.ConditionIs(i.Status, ComputeConditions.Ready, "True");
+}
