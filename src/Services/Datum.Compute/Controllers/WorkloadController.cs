@@ -20,7 +20,7 @@ namespace Datum.Compute.Controllers;
 internal sealed class WorkloadController(Manager manager) : IReconciler
 {
     public static Controller Setup(Manager manager, int workers = 4) => manager.NewController()
-        .For<WorkloadObject>()
+        .For<WorkloadObject>(NotStatusOnly.Instance)
         .Owns<WorkloadDeploymentObject>()
         .Watches<NetworkObject>(n => manager.Clusters.SelectMany(c => c.Informers.For<WorkloadObject>().Cache.List(n.Metadata.Namespace!))
             .Where(w => w.Spec.Template.Spec.NetworkInterfaces.Any(i => i.Network.Name == n.Metadata.Name)).Select(ObjectKey.Of).Distinct())

@@ -34,7 +34,7 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
     public const int SubnetPrefix = 22;
 
     public static Controller Setup(Manager manager, int workers = 8) => manager.NewController()
-        .For<WorkloadDeploymentObject>()
+        .For<WorkloadDeploymentObject>(NotStatusOnly.Instance)
         .Owns<InstanceObject>()
         .Owns<NetworkBindingObject>()
         .Owns<SubnetClaimObject>()
