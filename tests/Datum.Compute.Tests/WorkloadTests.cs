@@ -222,6 +222,27 @@ public sealed class WorkloadTests(ComputeFixture fixture, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task A_slow_start_is_reported_as_Starting_then_Running()
+    {
+        var ns = await fixture.NamespaceAsync("slow");
+        await fixture.NetworkAsync(ns);
+        await using var recorder = new Recorder(fixture.Client, ns);
+        await recorder.Informer.WaitForSyncAsync(CancellationToken.None);
+        var reasons = new ConcurrentQueue<string>();
+        using var handler = recorder.Informer.AddHandler(new ResourceEventHandler<InstanceObject>(
+            onAdd: _ => { },
+            onUpdate: (_, n) => { if (n.Metadata.Namespace == ns && n.Status?.Conditions?.FirstOrDefault(c => c.Type == ComputeConditions.Running) is { } r) reasons.Enqueue(r.Reason); },
+            onDelete: _ => { }));
+        var w = ComputeFixture.Workload(ns, "slow", 1, ("us", ["DFW"]));
+        w.Spec.Template.Metadata!.Annotations = new() { [Provider.SimulatedComputeProvider.StartDelayAnnotation] = "300" };
+        await Workloads.CreateAsync(w);
+        await WaitConvergedAsync(ns, "slow", 1, 1);
+        Assert.Contains("Starting", reasons);
+        Assert.Equal("Running", reasons.Last());
+        await Workloads.DeleteAsync(ns, "slow");
+    }
+
+    [Fact]
     public async Task A_city_whose_Location_is_gone_gets_a_deployment_that_says_so()
     {
         var root = fixture.Client.Resource<LocationObject>();
