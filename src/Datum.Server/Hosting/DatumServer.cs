@@ -77,7 +77,8 @@ public sealed class DatumServer : IAsyncDisposable
             BuiltinKinds.AddTo(catalog, authorizer);
             options.ConfigureKinds?.Invoke(catalog);
             foreach (var module in options.Modules) module.AddKinds(catalog);
-            var admission = options.Modules.SelectMany(m => m.CreateAdmissionPlugins(store, catalog)).ToList();
+            var admission = new List<IAdmissionPlugin> { new PlatformOnlyAdmission() };
+            admission.AddRange(options.Modules.SelectMany(m => m.CreateAdmissionPlugins(store, catalog)));
             var resourceStore = new ResourceStore(store, admission, TimeProvider.System);
             await Tenancy.ControlPlaneBootstrap.EnsureNamespacesAsync(resourceStore, StorageKeys.RootCluster, NamespaceKind.SystemNamespaces, ct).ConfigureAwait(false);
 
