@@ -1,3 +1,5 @@
+using Datum.Networking.Controllers;
+using Datum.Networking.Provider;
 using Datum.Runtime.Hosting;
 
 namespace Datum.Cli;
@@ -9,5 +11,7 @@ namespace Datum.Cli;
 /// </summary>
 internal static class ControllerCatalog
 {
-    public static ControllerRegistry Create() => new();
+    public static ControllerRegistry Create() => new ControllerRegistry()
+        .Add("networking", m => NetworkingControllers.Setup(m))
+        .Add("simulated-provider", m => NetworkingControllers.SetupSimulatedProvider(m, SimulatedProviderOptions.FromEnvironment()));
 }

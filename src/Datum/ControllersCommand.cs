@@ -41,9 +41,11 @@ internal static class ControllersCommand
             }
             using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(parse.GetValue(logLevel)));
             await using var transport = HttpApiTransport.FromKubeconfig(path, parse.GetValue(context));
-            var manager = new Manager(new KubeClient(transport), new ManagerOptions
+            var client = new KubeClient(transport);
+            var manager = new Manager(client, new ManagerOptions
             {
                 Loggers = loggers,
+                ClusterProvider = new Datum.Runtime.Clusters.ProjectClusterProvider(client, loggers.CreateLogger("Datum.Runtime.Clusters")),
                 MetricsEndpoint = endpoint,
                 LeaderElection = parse.GetValue(leaderElect)
                     ? new LeaderElectionOptions { Namespace = parse.GetValue(leaseNamespace)!, Name = parse.GetValue(leaseName)! }

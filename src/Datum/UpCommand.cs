@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Net;
+using Datum.Networking;
+using Datum.Networking.Provider;
 using Datum.ResourceManager;
 using Datum.Runtime.Client;
+using Datum.Runtime.Clusters;
 using Datum.Runtime.Hosting;
 using Datum.Runtime.InProcess;
 using Datum.Server.Hosting;
@@ -47,7 +50,7 @@ internal static class UpCommand
                     BindAddress = address,
                     SecurePort = parse.GetValue(port),
                     LogLevel = parse.GetValue(logLevel),
-                }.AddResourceManager(), ct).ConfigureAwait(false);
+                }.AddResourceManager().AddNetworking(), ct).ConfigureAwait(false);
             }
             catch (IOException e)
             {
@@ -63,6 +66,7 @@ internal static class UpCommand
                 {
                     await DefaultTenancy.EnsureAsync(server.Resources, TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
                 }
+                await SimulatedLocations.EnsureAsync(new KubeClient(new InProcessTransport(server.Resources, server.Catalog)), ct).ConfigureAwait(false);
                 if (await server.Store.GetAsync($"/registry/root/resourcemanager.miloapis.com/projects/{DefaultTenancy.Project}", ct).ConfigureAwait(false) is not null)
                 {
                     // Two contexts: `platform` and the default project's control plane (current).
@@ -94,7 +98,7 @@ internal static class UpCommand
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(logLevel));
         var client = new KubeClient(new InProcessTransport(server.Resources, server.Catalog));
         // One process, one manager: no leader election (a second `datum up` on the same data directory cannot start).
-        var manager = new Manager(client, new ManagerOptions { Loggers = loggers });
+        var manager = new Manager(client, new ManagerOptions { Loggers = loggers, ClusterProvider = new ProjectClusterProvider(client, loggers.CreateLogger("Datum.Runtime.Clusters")) });
         ControllerCatalog.Create().SetUp(manager);
         await manager.RunAsync(ct).ConfigureAwait(false);
     }

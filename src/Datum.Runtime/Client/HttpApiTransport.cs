@@ -144,10 +144,7 @@ public sealed class HttpApiTransport : IApiTransport
     private HttpRequestMessage Build(ApiRequest request)
     {
         var path = request.Name is null ? request.Resource.CollectionPath(request.Namespace) : request.Resource.ObjectPath(request.Namespace, request.Name, request.Subresource);
-        if (request.Cluster != ClusterNames.Root)
-        {
-            throw new NotSupportedException($"the server serves only the root control plane today, not \"{request.Cluster}\"");
-        }
+        path = ClusterNames.UrlPrefix(request.Cluster) + path;
         var query = new StringBuilder();
         void Add(string key, string? value)
         {

@@ -90,4 +90,17 @@ public static class ClusterNames
 {
     /// <summary>The platform control plane, the only one served today.</summary>
     public const string Root = "root";
+
+    /// <summary>
+    /// The URL prefix of a plane: none for <c>root</c>, <c>/apis/resourcemanager.miloapis.com/v1alpha1/projects/P/control-plane</c>
+    /// for <c>project:P</c>, <c>.../organizations/O/control-plane</c> for <c>org:O</c>.
+    /// </summary>
+    public static string UrlPrefix(string cluster)
+    {
+        const string rm = "/apis/resourcemanager.miloapis.com/v1alpha1/";
+        if (cluster == Root) return "";
+        if (cluster.StartsWith("project:", StringComparison.Ordinal)) return rm + "projects/" + Uri.EscapeDataString(cluster[8..]) + "/control-plane";
+        if (cluster.StartsWith("org:", StringComparison.Ordinal)) return rm + "organizations/" + Uri.EscapeDataString(cluster[4..]) + "/control-plane";
+        throw new NotSupportedException($"no URL is known for control plane \"{cluster}\"");
+    }
 }

@@ -41,6 +41,13 @@ public sealed record ResourceDefinition
     /// <summary>Create/update rules of this kind.</summary>
     public IResourceStrategy Strategy { get; init; } = new ResourceStrategy();
 
+    /// <summary>
+    /// A cluster-scoped kind stored only in the platform control plane (<c>root</c>) and read from there through
+    /// every other plane (Locations): organization and project planes see the platform's objects. Admission decides
+    /// who may write them from where.
+    /// </summary>
+    public bool ServedFromPlatform { get; init; }
+
     /// <summary>Whether the kind has a <c>/status</c> subresource (status is then written only there).</summary>
     public bool HasStatusSubresource { get; init; }
 

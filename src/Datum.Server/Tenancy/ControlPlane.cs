@@ -45,7 +45,8 @@ public sealed record ControlPlane
 
     /// <summary>Where a kind's objects are stored when requested through this plane.</summary>
     public KindPlacement PlacementOf(ResourceDefinition definition) =>
-        Placement?.Invoke(definition) ?? new KindPlacement(Cluster, null);
+        Placement?.Invoke(definition) ??
+        new KindPlacement(definition.ServedFromPlatform && !definition.Namespaced ? StorageKeys.RootCluster : Cluster, null);
 }
 
 /// <summary>Where one kind is stored for a plane, and the label selector forced on its lists and watches.</summary>

@@ -1,0 +1,24 @@
+using Datum.Networking.Provider;
+using Datum.Runtime.Hosting;
+
+namespace Datum.Networking.Controllers;
+
+/// <summary>
+/// The networking controllers, for the controller catalog. They run in every engaged control plane; use a
+/// <see cref="Datum.Runtime.Clusters.ProjectClusterProvider"/> so project planes are engaged.
+/// </summary>
+public static class NetworkingControllers
+{
+    /// <summary>Network, NetworkBinding, NetworkContext, SubnetClaim (8 workers) and Subnet controllers.</summary>
+    public static void Setup(Manager manager, int claimWorkers = 8)
+    {
+        NetworkController.Setup(manager);
+        NetworkBindingController.Setup(manager);
+        NetworkContextController.Setup(manager);
+        SubnetClaimController.Setup(manager, claimWorkers);
+        SubnetController.Setup(manager);
+    }
+
+    /// <summary>The simulated provider's networking half.</summary>
+    public static void SetupSimulatedProvider(Manager manager, SimulatedProviderOptions? options = null) => SimulatedNetworkProvider.Setup(manager, options);
+}

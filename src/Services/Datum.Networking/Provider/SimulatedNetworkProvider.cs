@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Datum.Networking.Apis.Networking.V1Alpha;
+using Datum.Networking.Apis.Networking.V1Alpha.Types;
+using Datum.Networking.Controllers;
+using Datum.Runtime.Api;
+using Datum.Runtime.Client;
+using Datum.Runtime.Hosting;
+using Datum.Runtime.Reconcile;
+using Status = Datum.Networking.Controllers.Status;
+
+namespace Datum.Networking.Provider;
+
+/// <summary>How the simulated provider behaves.</summary>
+public sealed record SimulatedProviderOptions
+{
+    /// <summary>The location classes it serves (the provider contract's announcement).</summary>
+    public IReadOnlyList<string> LocationClasses { get; init; } = ["datum-managed"];
+
+    /// <summary>How long programming a context or subnet takes.</summary>
+    public TimeSpan Latency { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The fraction of objects (chosen by a hash of their uid, so stable) whose programming fails.</summary>
+    public double FailureRate { get; init; }
+
+    /// <summary>
+    /// From the environment of <c>datum up</c>: <c>DATUM_SIMULATED_LATENCY_MS</c> and <c>DATUM_SIMULATED_FAILURE_RATE</c>.
+    /// </summary>
+    public static SimulatedProviderOptions FromEnvironment()
+    {
+        var options = new SimulatedProviderOptions();
+        if (int.TryParse(Environment.GetEnvironmentVariable("DATUM_SIMULATED_LATENCY_MS"), out var ms) && ms >= 0) options = options with { Latency = TimeSpan.FromMilliseconds(ms) };
+        if (double.TryParse(Environment.GetEnvironmentVariable("DATUM_SIMULATED_FAILURE_RATE"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var rate) && rate is >= 0 and <= 1)
+        {
+            options = options with { FailureRate = rate };
+        }
+        return options;
+    }
+}
+
+/// <summary>
+/// The simulated infrastructure provider, networking half (see docs/providers.md): for NetworkContexts and Subnets
+/// placed on Locations of the classes it serves, it adds its finalizer, reports <c>Programmed=False /
+/// ProgrammingInProgress</c>, waits <see cref="SimulatedProviderOptions.Latency"/>, then reports <c>Programmed=True</c>;
+/// with failure injection (a Location annotated <c>simulation.datum.net/fail-programming: MESSAGE</c>, or
+/// <see cref="SimulatedProviderOptions.FailureRate"/>) it reports <c>Programmed=False / ProgrammingFailed</c> instead.
+/// On deletion it "deprovisions" at once and removes its finalizer.
+/// </summary>
+public static class SimulatedNetworkProvider
+{
+    /// <summary>The provider's finalizer on the objects it programs.</summary>
+    public const string Finalizer = "provider.datum.net/simulated";
+
+    /// <summary>Location annotation that makes programming fail with its value as the message.</summary>
+    public const string FailAnnotation = "simulation.datum.net/fail-programming";
+
+    /// <summary>Adds the provider's two controllers.</summary>
+    public static void Setup(Manager manager, SimulatedProviderOptions? options = null)
+    {
+        options ??= new SimulatedProviderOptions();
+        manager.NewController().For<NetworkContextObject>().Named("simulated-provider-networkcontext")
+            .WithOptions(new ControllerOptions { MaxConcurrentReconciles = 4 })
+            .Complete(new Programmer<NetworkContextObject>(manager, options, c => c.Spec.Location.Name, c => c.Status ??= new ConditionsStatus()));
+        manager.NewController().For<SubnetObject>().Named("simulated-provider-subnet")
+            .WithOptions(new ControllerOptions { MaxConcurrentReconciles = 4 })
+            .Complete(new Programmer<SubnetObject>(manager, options, s => s.Spec.Location.Name, s => s.Status ??= new SubnetStatus()));
+    }
+
+    private sealed class Programmer<T>(Manager manager, SimulatedProviderOptions options, Func<T, string> locationOf, Func<T, ConditionsStatus> statusOf) : IReconciler
+        where T : class, IKubeObject<T>
+    {
+        private readonly ConcurrentDictionary<(string Uid, long Generation), DateTimeOffset> _started = new();
+
+        public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken ct)
+        {
+            var api = manager.GetCluster(request.Cluster).Client.Resource<T>();
+            var obj = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
+            if (obj is null) return ReconcileResult.Done;
+            var location = await manager.Client.ForCluster(ClusterNames.Root).Resource<LocationObject>().TryGetAsync(null, locationOf(obj), ct).ConfigureAwait(false);
+            if (location is null || !options.LocationClasses.Contains(location.Spec.LocationClassName) || location.Spec.Provider?.Simulated is null)
+            {
+                // Not ours; still let a deleted object go if we had taken it.
+                if (Finalizers.IsBeingDeleted(obj) && Finalizers.Contains(obj, Finalizer)) await RemoveFinalizerAsync(api, obj, ct).ConfigureAwait(false);
+                return ReconcileResult.Done;
+            }
+            if (Finalizers.IsBeingDeleted(obj))
+            {
+                if (Finalizers.Contains(obj, Finalizer)) await RemoveFinalizerAsync(api, obj, ct).ConfigureAwait(false);
+                return ReconcileResult.Done;
+            }
+            if (!Finalizers.Contains(obj, Finalizer))
+            {
+                obj = await ObjectOperations.UpdateAsync(api, obj.Metadata.Namespace, obj.Metadata.Name!, o => Finalizers.Add(o, Finalizer), ct).ConfigureAwait(false);
+                if (obj is null) return ReconcileResult.Done;
+            }
+            var generation = obj.Metadata.Generation ?? 0;
+            var programmed = Status.Get(statusOf(obj), NetworkingConditions.Programmed);
+            if (programmed is { Status: "True" } && programmed.ObservedGeneration == generation) return ReconcileResult.Done;
+            var failure = location.Metadata.Annotations?.GetValueOrDefault(FailAnnotation)
+                          ?? (Fails(obj.Metadata.Uid ?? "") ? "injected failure (DATUM_SIMULATED_FAILURE_RATE)" : null);
+            if (failure is not null)
+            {
+                await SetAsync(api, obj, false, "ProgrammingFailed", $"location {location.Metadata.Name}: {failure}", ct).ConfigureAwait(false);
+                return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(10));
+            }
+            var key = (obj.Metadata.Uid ?? "", generation);
+            var now = DateTimeOffset.UtcNow;
+            var started = _started.GetOrAdd(key, now);
+            var remaining = started + options.Latency - now;
+            if (remaining > TimeSpan.Zero)
+            {
+                await SetAsync(api, obj, false, "ProgrammingInProgress", $"programming in simulated location {location.Metadata.Name}", ct).ConfigureAwait(false);
+                return ReconcileResult.RequeueAfter(remaining);
+            }
+            _started.TryRemove(key, out _);
+            await SetAsync(api, obj, true, "Programmed", $"programmed in simulated location {location.Metadata.Name}", ct).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+
+        private bool Fails(string uid) => options.FailureRate > 0 &&
+            BitConverter.ToUInt32(SHA256.HashData(Encoding.UTF8.GetBytes(uid)), 0) / (double)uint.MaxValue < options.FailureRate;
+
+        private Task<T?> SetAsync(ResourceClient<T> api, T obj, bool value, string reason, string message, CancellationToken ct) =>
+            ObjectOperations.UpdateStatusAsync(api, obj.Metadata.Namespace, obj.Metadata.Name!, o =>
+                o.Metadata.Uid == obj.Metadata.Uid && Status.Set(statusOf(o), o, NetworkingConditions.Programmed, value, reason, message), ct);
+
+        private static Task<T?> RemoveFinalizerAsync(ResourceClient<T> api, T obj, CancellationToken ct) =>
+            ObjectOperations.UpdateAsync(api, obj.Metadata.Namespace, obj.Metadata.Name!, o => o.Metadata.Uid == obj.Metadata.Uid && Finalizers.Remove(o, Finalizer), ct);
+    }
+}
+
+/// <summary>The simulated Locations <c>datum up</c> registers: DFW, LHR, AMS, SIN, SYD.</summary>
+public static class SimulatedLocations
+{
+    /// <summary>(name, city code, region).</summary>
+    public static IReadOnlyList<(string Name, string City, string Region)> All { get; } =
+    [
+        ("dfw", "DFW", "us-south"), ("lhr", "LHR", "eu-west-london"), ("ams", "AMS", "eu-west-amsterdam"),
+        ("sin", "SIN", "ap-southeast"), ("syd", "SYD", "au-east"),
+    ];
+
+    /// <summary>Creates the simulated Locations that do not exist yet, unless the platform has other Locations already.</summary>
+    public static async Task EnsureAsync(KubeClient root, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        var api = root.Resource<LocationObject>();
+        var existing = (await api.ListAsync(null, ct: ct).ConfigureAwait(false)).Items;
+        if (existing.Count > 0) return;
+        foreach (var (name, city, region) in All)
+        {
+            try
+            {
+                await api.CreateAsync(new LocationObject
+                {
+                    Metadata = new ObjectMeta { Name = name, Labels = new() { [NetworkingNames.CityCodeTopologyKey] = city } },
+                    Spec = new LocationSpec
+                    {
+                        LocationClassName = "datum-managed",
+                        Topology = new() { [NetworkingNames.CityCodeTopologyKey] = city },
+                        Provider = new LocationProvider { Simulated = new SimulatedProvider { Region = region } },
+                    },
+                }, ct: ct).ConfigureAwait(false);
+            }
+            catch (ApiStatusException e) when (e.IsAlreadyExists)
+            {
+            }
+        }
+    }
+}
