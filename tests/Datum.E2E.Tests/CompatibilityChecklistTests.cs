@@ -406,7 +406,10 @@ public sealed class CompatibilityChecklistTests : IClassFixture<CompatibilityFix
         Assert.Contains($"unable to create new content in namespace {ns} because it is being terminated", create.Stderr);
 
         await OkAsync(["-n", ns, "patch", "configmap", "held", "--type=merge", "-p", """{"metadata":{"finalizers":null}}"""]);
-        Assert.Contains("condition met", await OkAsync(["wait", "--for=delete", $"namespace/{ns}", "--timeout=120s"]));
+        // kubectl wait prints "condition met" only when it saw the object before it went; both ways exit 0.
+        await OkAsync(["wait", "--for=delete", $"namespace/{ns}", "--timeout=120s"]);
+        var gone = await RunAsync(["get", "namespace", ns]);
+        Assert.True(gone.ExitCode != 0 && gone.Stderr.Contains("NotFound", StringComparison.Ordinal), gone.ToString());
 
         foreach (var immortal in new[] { "default", "kube-system", "kube-public" })
         {
