@@ -37,6 +37,9 @@ internal sealed class PostgresServer
 
     public static Task<PostgresServer> GetAsync() => Shared.Value;
 
+    /// <summary>A server of its own (for tests that restart it), stopped by <see cref="Stop"/> or at process exit.</summary>
+    public static Task<PostgresServer> StartDedicatedAsync() => StartAsync();
+
     public string Endpoint(string database) => $"postgres://{User}:{Password}@127.0.0.1:{Port}/{database}";
 
     /// <summary>A fresh, empty database on the shared server; returns its endpoint.</summary>
@@ -68,6 +71,7 @@ internal sealed class PostgresServer
                 Run("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", runAs);
             }
         }
+        RemoveStaleDirectories();
         var directory = Path.Combine(Path.GetTempPath(), $"datum-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         Directory.CreateDirectory(directory);
         var data = Path.Combine(directory, "data");
@@ -106,7 +110,7 @@ internal sealed class PostgresServer
         }
     }
 
-    private void Stop()
+    public void Stop()
     {
         try
         {
@@ -125,6 +129,37 @@ internal sealed class PostgresServer
         }
         catch (UnauthorizedAccessException)
         {
+        }
+    }
+
+    /// <summary>Data directories of earlier test processes that exited without cleaning up (killed, or cut short).</summary>
+    private static void RemoveStaleDirectories()
+    {
+        foreach (var directory in Directory.GetDirectories(Path.GetTempPath(), "datum-pg-*"))
+        {
+            var parts = Path.GetFileName(directory).Split('-');
+            if (parts.Length < 4 || !int.TryParse(parts[2], out var pid) || File.Exists(Path.Combine(directory, "data", "postmaster.pid")))
+            {
+                continue;
+            }
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                continue; // still running
+            }
+            catch (ArgumentException)
+            {
+            }
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
         }
     }
 
