@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Datum.Storage.Tests;
+using Xunit.Abstractions;
+
+namespace Datum.E2E.Tests;
+
+/// <summary>Two real <c>datum up</c> processes (replicas) on one PostgreSQL database.</summary>
+public sealed class PostgresReplicaKubectlTests(ITestOutputHelper output)
+{
+    private void Log(string message) => output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {message}");
+
+    private static async Task<(ServerProcess A, ServerProcess B)> StartReplicasAsync()
+    {
+        var server = await PostgresServer.GetAsync();
+        var endpoint = await server.CreateDatabaseAsync();
+        string[] args = ["--datastore-endpoint", endpoint];
+        // Both start against the empty database at once: one bootstraps it, the other uses its credentials.
+        var a = ServerProcess.StartAsync(extraArgs: args);
+        var b = ServerProcess.StartAsync(extraArgs: args);
+        try
+        {
+            return (await a, await b);
+        }
+        catch
+        {
+            foreach (var started in new[] { a, b }.Where(t => t.IsCompletedSuccessfully))
+            {
+                await started.Result.DisposeAsync();
+            }
+            throw;
+        }
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    [PostgresKubectlFact]
+    public async Task Apply_through_one_replica_is_seen_by_get_watch_through_the_other()
+    {
+        var (a, b) = await StartReplicasAsync();
+        await using (a)
+        await using (b)
+        {
+            // The same CA and admin credentials on both (bootstrapped once into the database).
+            foreach (var file in new[] { "ca.crt", "admin.crt", "admin.token", "sa.key" })
+            {
+                Assert.Equal(await File.ReadAllTextAsync(Path.Combine(a.PkiDir, file)), await File.ReadAllTextAsync(Path.Combine(b.PkiDir, file)));
+            }
+            using var kubectlA = new Kubectl(a.KubeconfigPath, Log);
+            using var kubectlB = new Kubectl(b.KubeconfigPath, Log);
+            var ns = ServerFixture.UniqueName("ha");
+            await kubectlA.OkAsync("create", "namespace", ns);
+
+            using var watch = kubectlB.Start("get", "configmaps", "-n", ns, "-w", "--request-timeout=0");
+            await Task.Delay(500); // let the watch start (it lists first, so a missed start would only hide, not fail, the race)
+            var manifest = $"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-a\n  namespace: {ns}\ndata:\n  k: v\n";
+            var applied = await kubectlA.RunAsync(["apply", "-f", "-"], manifest);
+            Assert.True(applied.ExitCode == 0, applied.ToString());
+            var line = await watch.WaitForLineAsync(l => l.StartsWith("from-a", StringComparison.Ordinal), TimeSpan.FromSeconds(30), Log);
+            Assert.True(line is not null, $"kubectl get -w via B did not show from-a; stderr: {watch.Stderr}");
+
+            // B's token, A's certificate: either replica accepts both.
+            var token = (await File.ReadAllTextAsync(Path.Combine(b.PkiDir, "admin.token"))).Trim();
+            using var tokenClient = a.CreateHttpClient(withClientCertificate: false);
+            tokenClient.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            using var got = await tokenClient.GetAsync($"/api/v1/namespaces/{ns}/configmaps/from-a");
+            Assert.Equal(HttpStatusCode.OK, got.StatusCode);
+        }
+    }
+
+    [PostgresKubectlFact]
+    public async Task Kill_9_of_one_replica_under_load_loses_no_acknowledged_write()
+    {
+        var (a, b) = await StartReplicasAsync();
+        await using (a)
+        await using (b)
+        {
+            var ns = ServerFixture.UniqueName("ha-kill");
+            using (var created = await a.Http.PostAsync("/api/v1/namespaces", Json($$$"""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"{{{ns}}}"}}""")))
+            {
+                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            }
+            var acknowledged = new ConcurrentDictionary<string, long>();
+            var killed = 0;
+            var errors = new ConcurrentBag<string>();
+            async Task WriteAsync(ServerProcess server, string prefix, int count)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    var name = $"{prefix}-{i:D4}";
+                    try
+                    {
+                        using var r = await server.Http.PostAsync($"/api/v1/namespaces/{ns}/configmaps",
+                            Json($$$"""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"{{{name}}}"}}"""));
+                        var body = await r.Content.ReadAsStringAsync();
+                        if (r.StatusCode != HttpStatusCode.Created)
+                        {
+                            errors.Add($"{name}: {(int)r.StatusCode} {body}");
+                            return;
+                        }
+                        using var doc = JsonDocument.Parse(body);
+                        acknowledged[name] = long.Parse(doc.RootElement.GetProperty("metadata").GetProperty("resourceVersion").GetString()!, CultureInfo.InvariantCulture);
+                    }
+                    catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
+                    {
+                        if (server == a && Volatile.Read(ref killed) == 1)
+                        {
+                            return; // the killed replica: this write was never acknowledged
+                        }
+                        errors.Add($"{name}: {e.Message}");
+                        return;
+                    }
+                }
+            }
+
+            var writers = new List<Task>();
+            for (var w = 0; w < 4; w++)
+            {
+                var (prefixA, prefixB) = ($"a{w}", $"b{w}");
+                writers.Add(Task.Run(() => WriteAsync(a, prefixA, 100_000)));
+                writers.Add(Task.Run(() => WriteAsync(b, prefixB, 60)));
+            }
+            using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+            {
+                while (acknowledged.Keys.Count(k => k.StartsWith('a')) < 40)
+                {
+                    await Task.Delay(20, deadline.Token);
+                }
+            }
+            Volatile.Write(ref killed, 1);
+            a.Kill();
+            Log($"killed replica A with {acknowledged.Count} writes acknowledged");
+            await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(errors.IsEmpty, string.Join('\n', errors));
+
+            // B kept serving; every acknowledged write (through either replica) is there with its resourceVersion.
+            using var list = await b.Http.GetAsync($"/api/v1/namespaces/{ns}/configmaps");
+            Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+            using var listed = JsonDocument.Parse(await list.Content.ReadAsStringAsync());
+            var stored = listed.RootElement.GetProperty("items").EnumerateArray().ToDictionary(
+                i => i.GetProperty("metadata").GetProperty("name").GetString()!,
+                i => long.Parse(i.GetProperty("metadata").GetProperty("resourceVersion").GetString()!, CultureInfo.InvariantCulture));
+            var lost = acknowledged.Where(x => !stored.TryGetValue(x.Key, out var rv) || rv != x.Value).Select(x => x.Key).ToList();
+            Assert.True(lost.Count == 0, $"{lost.Count} acknowledged writes lost: {string.Join(", ", lost.Take(20))}");
+            Log($"{acknowledged.Count} acknowledged, {stored.Count} stored");
+        }
+    }
+}
+
+/// <summary>A fact needing kubectl and the PostgreSQL server binaries; skipped, with the reason, without them.</summary>
+public sealed class PostgresKubectlFactAttribute : FactAttribute
+{
+    public PostgresKubectlFactAttribute()
+    {
+        if (Kubectl.Binary is null)
+        {
+            Skip = "kubectl not found on PATH or at /usr/bin/kubectl";
+        }
+        else if (PostgresServer.UnavailableReason is { } reason)
+        {
+            Skip = reason;
+        }
+    }
+}
