@@ -26,8 +26,11 @@ internal interface ISharedLogBackend : ILogBackend
     /// </summary>
     ValueTask EnsureSubscribedAsync(CancellationToken cancellationToken);
 
-    /// <summary>Waits until another writer may have committed (a notification) or <paramref name="timeout"/> passes.</summary>
-    ValueTask WaitForChangeAsync(TimeSpan timeout, CancellationToken cancellationToken);
+    /// <summary>
+    /// Waits until a commit is notified or <paramref name="timeout"/> passes. Returns the highest revision notified
+    /// since the last call, or null when none was (a timeout: the caller should poll the log anyway).
+    /// </summary>
+    ValueTask<long?> WaitForChangeAsync(TimeSpan timeout, CancellationToken cancellationToken);
 }
 
 /// <summary>An open write transaction of an <see cref="ISharedLogBackend"/>, holding the global revision lock.</summary>

@@ -11,6 +11,7 @@ public sealed partial class RevisionedStore
     private const int FeedBatch = 1000;
     private const int BeginWriteAttempts = 3;
     private static readonly TimeSpan FeedPollInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan FutureRevisionWait = TimeSpan.FromSeconds(3);
 
     private async Task CommitSharedBatchAsync(ISharedLogBackend shared, List<WriteWork> batch)
     {
@@ -180,28 +181,37 @@ public sealed partial class RevisionedStore
     {
         var shared = _shared!;
         var delay = TimeSpan.FromMilliseconds(100);
+        long? notified = null;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
                 // Subscribe first, then catch up: a commit after the catch-up read always wakes us.
                 await shared.EnsureSubscribedAsync(cancellationToken).ConfigureAwait(false);
-                await _applyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
+                // A notification of a revision already applied (typically this replica's own commit) needs no read;
+                // a poll (no notification) also refreshes the compacted revision.
+                if (notified is null || notified > _state.Revision)
                 {
-                    await CatchUpLockedAsync(shared, long.MaxValue, cancellationToken).ConfigureAwait(false);
-                    var compacted = await shared.ReadCompactedRevisionAsync(cancellationToken).ConfigureAwait(false);
-                    if (compacted > CompactedRevision)
+                    await _applyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    try
                     {
-                        Volatile.Write(ref _compactedRevision, Math.Min(compacted, _state.Revision));
+                        await CatchUpLockedAsync(shared, long.MaxValue, cancellationToken).ConfigureAwait(false);
+                        if (notified is null)
+                        {
+                            var compacted = await shared.ReadCompactedRevisionAsync(cancellationToken).ConfigureAwait(false);
+                            if (compacted > CompactedRevision)
+                            {
+                                Volatile.Write(ref _compactedRevision, Math.Min(compacted, _state.Revision));
+                            }
+                        }
+                    }
+                    finally
+                    {
+                        _applyGate.Release();
                     }
                 }
-                finally
-                {
-                    _applyGate.Release();
-                }
                 delay = TimeSpan.FromMilliseconds(100);
-                await shared.WaitForChangeAsync(FeedPollInterval, cancellationToken).ConfigureAwait(false);
+                notified = await shared.WaitForChangeAsync(FeedPollInterval, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -211,6 +221,7 @@ public sealed partial class RevisionedStore
             {
                 // The database is unreachable (restart, network): watches stay open and resume from the log.
                 _options.OnBackgroundError?.Invoke(ex);
+                notified = null;
                 try
                 {
                     await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
@@ -221,6 +232,23 @@ public sealed partial class RevisionedStore
                 }
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
             }
+        }
+    }
+
+    /// <summary>
+    /// On a shared log, a revision a client got from another replica may not have reached this one yet: wait a
+    /// little (as kube-apiserver's watch cache does) before calling it a future revision.
+    /// </summary>
+    private async ValueTask WaitForRevisionAsync(long revision, CancellationToken cancellationToken)
+    {
+        if (_shared is null || revision <= _state.Revision)
+        {
+            return;
+        }
+        var deadline = Environment.TickCount64 + (long)FutureRevisionWait.TotalMilliseconds;
+        while (revision > _state.Revision && Environment.TickCount64 < deadline && !_shutdown.IsCancellationRequested)
+        {
+            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
         }
     }
 

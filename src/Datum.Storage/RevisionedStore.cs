@@ -148,12 +148,13 @@ public sealed partial class RevisionedStore : IRevisionedStore
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
 
-        var state = _state;
-        var compacted = CompactedRevision;
         if (request.Revision == 0)
         {
-            return ListFromMemory(state, prefix, request);
+            return ListFromMemory(_state, prefix, request);
         }
+        await WaitForRevisionAsync(request.Revision, cancellationToken).ConfigureAwait(false);
+        var state = _state;
+        var compacted = CompactedRevision;
         if (request.Revision <= compacted)
         {
             throw new RevisionCompactedException(request.Revision, compacted);

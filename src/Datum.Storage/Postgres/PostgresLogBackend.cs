@@ -20,7 +20,7 @@ internal sealed class PostgresLogBackend : ISharedLogBackend
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _listenConnectionString;
     private NpgsqlConnection? _listener;
-    private int _notified;
+    private long _notified;
 
     private PostgresLogBackend(NpgsqlDataSource dataSource, string listenConnectionString)
     {
@@ -295,7 +295,7 @@ internal sealed class PostgresLogBackend : ISharedLogBackend
         var listener = new NpgsqlConnection(_listenConnectionString);
         try
         {
-            listener.Notification += (_, _) => Volatile.Write(ref _notified, 1);
+            listener.Notification += OnNotification;
             await listener.OpenAsync(cancellationToken).ConfigureAwait(false);
             await PostgresSchema.ExecuteAsync(listener, $"LISTEN {PostgresSchema.Channel}", cancellationToken).ConfigureAwait(false);
             _listener = listener;
@@ -307,12 +307,12 @@ internal sealed class PostgresLogBackend : ISharedLogBackend
         }
     }
 
-    public async ValueTask WaitForChangeAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    public async ValueTask<long?> WaitForChangeAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var listener = _listener ?? throw new InvalidOperationException("not subscribed");
-        if (Interlocked.Exchange(ref _notified, 0) != 0)
+        if (TakeNotified() is { } already)
         {
-            return;
+            return already;
         }
         try
         {
@@ -324,7 +324,25 @@ internal sealed class PostgresLogBackend : ISharedLogBackend
             await listener.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        Interlocked.Exchange(ref _notified, 0);
+        return TakeNotified();
+    }
+
+    private long? TakeNotified()
+    {
+        var notified = Interlocked.Exchange(ref _notified, 0);
+        return notified == 0 ? null : notified;
+    }
+
+    private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
+    {
+        // The payload is the committing transaction's newest revision; a malformed one still counts as a wake-up.
+        var revision = long.TryParse(e.Payload, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : long.MaxValue;
+        long seen;
+        do
+        {
+            seen = Volatile.Read(ref _notified);
+        }
+        while (revision > seen && Interlocked.CompareExchange(ref _notified, revision, seen) != seen);
     }
 
     public async ValueTask DisposeAsync()
