@@ -151,4 +151,23 @@ public sealed class PostgresCrudTests : CrudTests
 {
     /// <inheritdoc />
     protected override StoreBackend Backend => StoreBackend.Postgres;
+
+    [StoreFact]
+    public async Task Every_connection_commits_synchronously_and_the_schema_version_is_recorded()
+    {
+        await using var t = await OpenAsync();
+        var backend = Assert.IsType<Postgres.PostgresLogBackend>(t.Store.Backend);
+        await using var connection = await backend.DataSource.OpenConnectionAsync();
+        await using (var show = new Npgsql.NpgsqlCommand("SHOW synchronous_commit", connection))
+        {
+            Assert.Equal("on", (string)(await show.ExecuteScalarAsync())!);
+        }
+        await using (var version = new Npgsql.NpgsqlCommand("SELECT MAX(version) FROM datum_schema_version", connection))
+        {
+            Assert.Equal(Postgres.PostgresSchema.Version, (int)(await version.ExecuteScalarAsync())!);
+        }
+        // A second store on the same database is fine (a replica), unlike a second SQLite opener.
+        await using var replica = await t.OpenReplicaAsync();
+        Assert.Equal(t.Store.CurrentRevision, replica.CurrentRevision);
+    }
 }

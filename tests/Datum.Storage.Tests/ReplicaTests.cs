@@ -144,6 +144,40 @@ public sealed class PostgresReplicaTests
     }
 
     [StoreFact]
+    public async Task Shared_files_are_created_once_and_copied_to_every_replica_even_when_they_start_together()
+    {
+        var server = await PostgresServer.GetAsync();
+        var endpoint = await server.CreateDatabaseAsync();
+        var created = 0;
+        var root = Path.Combine(Path.GetTempPath(), "datum-shared-files-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var contents = await Task.WhenAll(Enumerable.Range(0, 4).Select(replica => Task.Run(async () =>
+            {
+                var directory = Path.Combine(root, replica.ToString(CultureInfo.InvariantCulture));
+                var path = Path.Combine(directory, "pki", "ca.key");
+                await Postgres.PostgresSharedFiles.SynchronizeAsync(endpoint, directory, ["pki/ca.key"], async ct =>
+                {
+                    if (!File.Exists(path))
+                    {
+                        Interlocked.Increment(ref created);
+                        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                        await File.WriteAllTextAsync(path, Guid.NewGuid().ToString(), ct);
+                    }
+                    return 0;
+                }, None);
+                return await File.ReadAllTextAsync(path);
+            }))).WaitAsync(TestTimeout);
+            Assert.Equal(1, created);
+            Assert.Single(contents.Distinct());
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [StoreFact]
     public async Task A_postgres_restart_under_load_keeps_every_acknowledged_write_and_watches_resume()
     {
         var server = await PostgresServer.StartDedicatedAsync();

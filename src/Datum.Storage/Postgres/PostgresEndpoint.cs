@@ -14,7 +14,8 @@ public static class PostgresEndpoint
 
     /// <summary>
     /// The connection string for <paramref name="endpoint"/>: a URL as above, or already an Npgsql connection string.
-    /// Every connection gets <c>synchronous_commit=on</c>, so an acknowledged write has been flushed to disk.
+    /// Every connection gets <c>synchronous_commit=on</c>, so an acknowledged write has been flushed to disk, and an
+    /// idle-in-transaction timeout, so a stalled replica cannot hold the revision lock for long.
     /// </summary>
     public static NpgsqlConnectionStringBuilder Parse(string endpoint)
     {
@@ -57,7 +58,11 @@ public static class PostgresEndpoint
         {
             builder = new NpgsqlConnectionStringBuilder(endpoint);
         }
-        builder.Options = string.IsNullOrEmpty(builder.Options) ? "-c synchronous_commit=on" : builder.Options + " -c synchronous_commit=on";
+        // A replica that stalls (stopped, partitioned) inside a write transaction holds the revision lock every writer
+        // needs: the server ends such a session after 30 s idle in a transaction, and notices a vanished client by keepalives.
+        const string sessionOptions = "-c synchronous_commit=on -c idle_in_transaction_session_timeout=30000"
+            + " -c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3";
+        builder.Options = string.IsNullOrEmpty(builder.Options) ? sessionOptions : builder.Options + " " + sessionOptions;
         builder.ApplicationName ??= "datum";
         return builder;
     }
