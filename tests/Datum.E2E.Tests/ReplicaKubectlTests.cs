@@ -148,6 +148,94 @@ public sealed class PostgresReplicaKubectlTests(ITestOutputHelper output)
             Log($"{acknowledged.Count} acknowledged, {stored.Count} stored");
         }
     }
+    [PostgresKubectlFact(NeedsNginx = true)]
+    public async Task Three_replicas_behind_nginx_stream_keep_serving_when_one_is_killed()
+    {
+        var server = await PostgresServer.GetAsync();
+        string[] args = ["--datastore-endpoint", await server.CreateDatabaseAsync()];
+        var starting = Enumerable.Range(0, 3).Select(_ => ServerProcess.StartAsync(extraArgs: args)).ToList();
+        var replicas = new List<ServerProcess>();
+        var directory = Directory.CreateTempSubdirectory("datum-nginx-").FullName;
+        System.Diagnostics.Process? nginx = null;
+        try
+        {
+            foreach (var task in starting)
+            {
+                replicas.Add(await task);
+            }
+            var port = FreePort();
+            var module = File.Exists(NginxStreamModule) ? $"load_module {NginxStreamModule};" : "";
+            var upstreams = string.Concat(replicas.Select(r => $"server 127.0.0.1:{r.Url.Port} max_fails=1 fail_timeout=5s; "));
+            await File.WriteAllTextAsync(Path.Combine(directory, "nginx.conf"), $$"""
+                {{module}}
+                pid {{directory}}/nginx.pid;
+                error_log {{directory}}/error.log;
+                daemon off;
+                events {}
+                stream {
+                    upstream datum { {{upstreams}} }
+                    server { listen 127.0.0.1:{{port}}; proxy_pass datum; proxy_connect_timeout 2s; proxy_timeout 65m; }
+                }
+                """);
+            nginx = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("nginx")
+            {
+                ArgumentList = { "-c", Path.Combine(directory, "nginx.conf"), "-p", directory, "-e", Path.Combine(directory, "error.log") },
+                UseShellExecute = false,
+                RedirectStandardError = true,
+            })!;
+            var kubeconfig = Path.Combine(directory, "lb.kubeconfig");
+            await File.WriteAllTextAsync(kubeconfig, (await File.ReadAllTextAsync(replicas[0].KubeconfigPath))
+                .Replace(replicas[0].Url.ToString().TrimEnd('/'), $"https://127.0.0.1:{port}", StringComparison.Ordinal));
+            using var kubectl = new Kubectl(kubeconfig, Log);
+            var ns = ServerFixture.UniqueName("lb");
+            using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+            {
+                while ((await kubectl.RunAsync("create", "namespace", ns)).ExitCode != 0)
+                {
+                    await Task.Delay(200, deadline.Token); // nginx still starting
+                }
+            }
+            for (var i = 0; i < 10; i++)
+            {
+                await kubectl.OkAsync("create", "configmap", $"before-{i}", "-n", ns);
+            }
+            replicas[0].Kill();
+            Log("killed replica 0");
+            for (var i = 0; i < 20; i++)
+            {
+                // nginx moves on to the next upstream when the connection is refused.
+                await kubectl.OkAsync("create", "configmap", $"after-{i}", "-n", ns);
+            }
+            var listed = await kubectl.OkAsync("get", "configmaps", "-n", ns, "--no-headers", "-o", "name");
+            Assert.Equal(30, listed.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.Contains("before-", StringComparison.Ordinal) || l.Contains("after-", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            if (nginx is not null)
+            {
+                if (!nginx.HasExited)
+                {
+                    nginx.Kill(entireProcessTree: true);
+                    await nginx.WaitForExitAsync();
+                }
+                nginx.Dispose();
+            }
+            foreach (var replica in replicas)
+            {
+                await replica.DisposeAsync();
+            }
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    internal const string NginxStreamModule = "/usr/lib/nginx/modules/ngx_stream_module.so";
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }
 
 /// <summary>A fact needing kubectl and the PostgreSQL server binaries; skipped, with the reason, without them.</summary>
@@ -162,6 +250,19 @@ public sealed class PostgresKubectlFactAttribute : FactAttribute
         else if (PostgresServer.UnavailableReason is { } reason)
         {
             Skip = reason;
+        }
+    }
+
+    /// <summary>Also needs nginx (with the stream module) on PATH.</summary>
+    public bool NeedsNginx
+    {
+        get => false;
+        init
+        {
+            if (value && Skip is null && !(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "nginx"))))
+            {
+                Skip = "nginx not found on PATH (install nginx-light and libnginx-mod-stream to run the load-balancer test)";
+            }
         }
     }
 }
