@@ -13,6 +13,9 @@ public sealed partial class RevisionedStore
     private static readonly TimeSpan FeedPollInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan FutureRevisionWait = TimeSpan.FromSeconds(3);
 
+    /// <summary>The gate both apply paths take; tests hold it to make a replica fall behind.</summary>
+    internal SemaphoreSlim ApplyGateForTests => _applyGate;
+
     private async Task CommitSharedBatchAsync(ISharedLogBackend shared, List<WriteWork> batch)
     {
         var claimed = new List<WriteWork>(batch.Count);

@@ -129,6 +129,42 @@ public sealed class PostgresReplicaTests
     }
 
     [StoreFact]
+    public async Task A_replica_that_fell_behind_a_compaction_reloads_and_ends_its_watches_with_compacted()
+    {
+        await using var t = await OpenAsync(StoreBackend.Postgres);
+        var a = t.Store;
+        var b = await t.OpenReplicaAsync();
+        var x = await a.CreateAsync("/x", Text("1"), None);
+        await WaitUntilAsync(() => b.CurrentRevision == 1);
+        await using var watch = await b.WatchAsync("/", 1, None);
+
+        // B stops applying while A writes and compacts away the rows B has not read yet.
+        await b.ApplyGateForTests.WaitAsync();
+        try
+        {
+            for (var i = 2; i <= 10; i++)
+            {
+                x = await a.UpdateAsync("/x", x.ModRevision, Text(i.ToString(CultureInfo.InvariantCulture)), None);
+            }
+            await a.CompactAsync(9, None);
+        }
+        finally
+        {
+            b.ApplyGateForTests.Release();
+        }
+
+        // B cannot continue its watch without a gap: it ends (clients relist), and B reloads the current state.
+        var (events, error) = await DrainAsync(watch);
+        Assert.Empty(events);
+        Assert.IsType<RevisionCompactedException>(error);
+        await WaitUntilAsync(() => b.CurrentRevision == 10);
+        Assert.Equal(("10", 9L), (String((await b.GetAsync("/x", None))!.Value), b.CompactedRevision));
+        await using var again = await b.WatchAsync("/", 10, None);
+        await a.UpdateAsync("/x", x.ModRevision, Text("11"), None);
+        Assert.Equal(11, (await ReadAsync(again, 1))[0].Revision);
+    }
+
+    [StoreFact]
     public async Task A_replica_opened_later_loads_the_state_and_replays_history_from_the_database()
     {
         await using var t = await OpenAsync(StoreBackend.Postgres);
