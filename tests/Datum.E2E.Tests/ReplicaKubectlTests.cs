@@ -148,6 +148,104 @@ public sealed class PostgresReplicaKubectlTests(ITestOutputHelper output)
             Log($"{acknowledged.Count} acknowledged, {stored.Count} stored");
         }
     }
+    [PostgresKubectlFact]
+    public async Task A_postgres_restart_under_load_keeps_every_acknowledged_write_and_the_watch_on_the_other_replica()
+    {
+        var server = await PostgresServer.StartDedicatedAsync();
+        try
+        {
+            string[] args = ["--datastore-endpoint", await server.CreateDatabaseAsync()];
+            await using var a = await ServerProcess.StartAsync(extraArgs: args);
+            await using var b = await ServerProcess.StartAsync(extraArgs: args);
+            var ns = ServerFixture.UniqueName("pg-restart");
+            long start;
+            using (var created = await a.Http.PostAsync("/api/v1/namespaces", Json($$$"""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"{{{ns}}}"}}""")))
+            {
+                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+                using var doc = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+                start = long.Parse(doc.RootElement.GetProperty("metadata").GetProperty("resourceVersion").GetString()!, CultureInfo.InvariantCulture);
+            }
+            using var watchClient = b.CreateHttpClient(timeout: Timeout.InfiniteTimeSpan);
+            using var watch = await RawWatch.OpenAsync(watchClient, $"/api/v1/namespaces/{ns}/configmaps?watch=1&resourceVersion={start}");
+
+            var acknowledged = new ConcurrentDictionary<string, long>();
+            var rejected = 0;
+            using var stop = new CancellationTokenSource();
+            async Task WriteAsync(ServerProcess replica, string prefix)
+            {
+                for (var i = 0; !stop.IsCancellationRequested; i++)
+                {
+                    var name = $"{prefix}-{i:D5}";
+                    try
+                    {
+                        using var r = await replica.Http.PostAsync($"/api/v1/namespaces/{ns}/configmaps",
+                            Json($$$"""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"{{{name}}}"}}"""));
+                        var body = await r.Content.ReadAsStringAsync();
+                        if (r.StatusCode == HttpStatusCode.Created)
+                        {
+                            using var doc = JsonDocument.Parse(body);
+                            acknowledged[name] = long.Parse(doc.RootElement.GetProperty("metadata").GetProperty("resourceVersion").GetString()!, CultureInfo.InvariantCulture);
+                        }
+                        else
+                        {
+                            // The database was restarting: not acknowledged (500), or the retry of a write that did land (409).
+                            Interlocked.Increment(ref rejected);
+                            await Task.Delay(50);
+                        }
+                    }
+                    catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
+                    {
+                        Interlocked.Increment(ref rejected);
+                    }
+                }
+            }
+            var writers = new[] { "a0", "a1", "b0", "b1" }.Select(p => Task.Run(() => WriteAsync(p[0] == 'a' ? a : b, p))).ToList();
+            using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+            {
+                while (acknowledged.Count < 50)
+                {
+                    await Task.Delay(20, deadline.Token);
+                }
+                server.Restart();
+                var atRestart = acknowledged.Count;
+                Log($"PostgreSQL restarted with {atRestart} writes acknowledged");
+                while (acknowledged.Count < atRestart + 50)
+                {
+                    await Task.Delay(20, deadline.Token);
+                }
+            }
+            await stop.CancelAsync();
+            await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(60));
+            Log($"{acknowledged.Count} acknowledged, {rejected} rejected while the database was away");
+
+            foreach (var replica in new[] { a, b })
+            {
+                using var list = await replica.Http.GetAsync($"/api/v1/namespaces/{ns}/configmaps");
+                Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+                using var listed = JsonDocument.Parse(await list.Content.ReadAsStringAsync());
+                var stored = listed.RootElement.GetProperty("items").EnumerateArray().ToDictionary(
+                    i => i.GetProperty("metadata").GetProperty("name").GetString()!,
+                    i => long.Parse(i.GetProperty("metadata").GetProperty("resourceVersion").GetString()!, CultureInfo.InvariantCulture));
+                var lost = acknowledged.Where(x => !stored.TryGetValue(x.Key, out var rv) || rv != x.Value).Select(x => x.Key).ToList();
+                Assert.True(lost.Count == 0, $"{replica.Url}: {lost.Count} acknowledged writes missing: {string.Join(", ", lost.Take(20))}");
+            }
+            // The watch on B stayed open across the restart: every acknowledged write once, in order.
+            var events = await watch.ReadUntilIdleAsync(TimeSpan.FromSeconds(3));
+            Assert.DoesNotContain(events, e => e.Type == "ERROR");
+            for (var i = 1; i < events.Count; i++)
+            {
+                Assert.True(events[i].ResourceVersion > events[i - 1].ResourceVersion, $"event {i} out of order");
+            }
+            var seen = events.ToDictionary(e => e.Name, e => e.ResourceVersion);
+            var missing = acknowledged.Where(x => !seen.TryGetValue(x.Key, out var rv) || rv != x.Value).Select(x => x.Key).ToList();
+            Assert.True(missing.Count == 0, $"{missing.Count} acknowledged writes missing from the watch: {string.Join(", ", missing.Take(20))}");
+        }
+        finally
+        {
+            server.Stop();
+        }
+    }
+
     [PostgresKubectlFact(NeedsNginx = true)]
     public async Task Three_replicas_behind_nginx_stream_keep_serving_when_one_is_killed()
     {
