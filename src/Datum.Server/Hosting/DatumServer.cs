@@ -77,6 +77,8 @@ public sealed class DatumServer : IAsyncDisposable
             DatastoreEndpoint = options.DatastoreEndpoint,
             CompactionInterval = options.CompactionInterval,
             CompactionRetention = options.CompactionRetention,
+            // Background compaction and (PostgreSQL) the change feed retry on their own; say why they had to.
+            OnBackgroundError = e => Console.Error.WriteLine($"{DateTime.Now:HH:mm:ss} warn: storage: {e.GetBaseException().Message}"),
         }, ct).ConfigureAwait(false);
         try
         {
