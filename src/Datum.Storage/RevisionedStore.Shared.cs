@@ -48,6 +48,10 @@ public sealed partial class RevisionedStore
 
         List<(WriteWork Work, StoredObject Result)> accepted;
         List<LogRow> rows;
+        // Writes refused by a check; failed only once this replica has caught up with the state they were judged
+        // against, so a caller that re-reads and retries (an unconditional update) sees the newer object.
+        var rejected = new List<(WriteWork Work, StorageException Failure)>();
+        var judgedAt = transaction.Revision;
         await using (transaction.ConfigureAwait(false))
         {
             // Effects of earlier writes of this batch on later ones (null = deleted in this batch).
@@ -66,7 +70,7 @@ public sealed partial class RevisionedStore
                 var failure = Check(work, current);
                 if (failure is not null)
                 {
-                    work.Fail(failure);
+                    rejected.Add((work, failure));
                     continue;
                 }
                 var next = revision + 1;
@@ -87,23 +91,53 @@ public sealed partial class RevisionedStore
                 pending[work.Key] = work.Kind == WriteKind.Delete ? null : result;
                 accepted.Add((work, result));
             }
-            if (accepted.Count == 0)
+            if (accepted.Count > 0)
             {
-                return;
-            }
-            try
-            {
-                await transaction.CommitAsync(rows, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                // Rolled back, or (connection lost during COMMIT) unknown: then the feed applies it if it landed.
-                foreach (var (work, _) in accepted)
+                try
                 {
-                    work.Fail(ex);
+                    await transaction.CommitAsync(rows, CancellationToken.None).ConfigureAwait(false);
                 }
-                return;
+                catch (Exception ex)
+                {
+                    // Rolled back, or (connection lost during COMMIT) unknown: then the feed applies it if it landed.
+                    foreach (var (work, _) in accepted)
+                    {
+                        work.Fail(ex);
+                    }
+                    accepted.Clear();
+                }
             }
+        }
+
+        if (rejected.Count > 0)
+        {
+            if (_state.Revision < judgedAt)
+            {
+                try
+                {
+                    await _applyGate.WaitAsync().ConfigureAwait(false);
+                    try
+                    {
+                        await CatchUpLockedAsync(shared, judgedAt, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        _applyGate.Release();
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Best effort: the refusal stands either way, and the feed catches up on its own.
+                }
+            }
+            foreach (var (work, failure) in rejected)
+            {
+                work.Fail(failure);
+            }
+        }
+        if (accepted.Count == 0)
+        {
+            return;
         }
 
         // Committed: apply in revision order (after whatever other replicas committed before us), then acknowledge,

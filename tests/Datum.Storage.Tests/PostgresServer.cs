@@ -45,7 +45,7 @@ internal sealed class PostgresServer
     /// <summary>A fresh, empty database on the shared server; returns its endpoint.</summary>
     public async Task<string> CreateDatabaseAsync()
     {
-        var name = $"t{Environment.ProcessId}_{Interlocked.Increment(ref _databases)}_{Guid.NewGuid():N}"[..40];
+        var name = $"t{Environment.ProcessId}_{Interlocked.Increment(ref _databases)}_{Guid.NewGuid().ToString("N")[..12]}";
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
         {
             Host = "127.0.0.1", Port = Port, Username = User, Password = Password, Database = "postgres", Pooling = false,
@@ -72,7 +72,7 @@ internal sealed class PostgresServer
             }
         }
         RemoveStaleDirectories();
-        var directory = Path.Combine(Path.GetTempPath(), $"datum-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        var directory = Path.Combine(Path.GetTempPath(), $"datum-pg-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..12]}");
         Directory.CreateDirectory(directory);
         var data = Path.Combine(directory, "data");
         var passwordFile = Path.Combine(directory, "pw");

@@ -56,6 +56,8 @@ public sealed class PostgresReplicaTests
         // Whatever B has applied so far, the compare-and-swap is decided by the database.
         var conflict = await Assert.ThrowsAsync<RevisionConflictException>(() => b.UpdateAsync("/k", created.ModRevision, Text("stale"), None));
         Assert.Equal(("2", 2L), (String(conflict.Current.Value), conflict.Current.ModRevision));
+        // And B has caught up with what the database judged against, so a re-read before retrying sees it.
+        Assert.Equal(2, (await b.GetAsync("/k", None))!.ModRevision);
         await Assert.ThrowsAsync<KeyExistsException>(() => b.CreateAsync("/k", Text("again"), None));
         await Assert.ThrowsAsync<KeyMissingException>(() => b.UpdateAsync("/nope", 1, Text("x"), None));
     }
