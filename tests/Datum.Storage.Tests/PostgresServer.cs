@@ -120,6 +120,7 @@ internal sealed class PostgresServer
         {
             // Already stopped.
         }
+        KillPostmaster(Path.Combine(_directory, "data"));
         try
         {
             Directory.Delete(_directory, recursive: true);
@@ -138,7 +139,7 @@ internal sealed class PostgresServer
         foreach (var directory in Directory.GetDirectories(Path.GetTempPath(), "datum-pg-*"))
         {
             var parts = Path.GetFileName(directory).Split('-');
-            if (parts.Length < 4 || !int.TryParse(parts[2], out var pid) || File.Exists(Path.Combine(directory, "data", "postmaster.pid")))
+            if (parts.Length < 4 || !int.TryParse(parts[2], out var pid))
             {
                 continue;
             }
@@ -150,6 +151,8 @@ internal sealed class PostgresServer
             catch (ArgumentException)
             {
             }
+            // The test process that owned it is gone: so must its server be.
+            KillPostmaster(Path.Combine(directory, "data"));
             try
             {
                 Directory.Delete(directory, recursive: true);
@@ -160,6 +163,29 @@ internal sealed class PostgresServer
             catch (UnauthorizedAccessException)
             {
             }
+        }
+    }
+
+    /// <summary>Kills the postmaster of <paramref name="data"/> if one still runs (a stop that did not happen).</summary>
+    private static void KillPostmaster(string data)
+    {
+        try
+        {
+            var pidFile = Path.Combine(data, "postmaster.pid");
+            if (!File.Exists(pidFile) || !int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid))
+            {
+                return;
+            }
+            using var postmaster = Process.GetProcessById(pid);
+            if (postmaster.ProcessName is "postgres" or "postmaster")
+            {
+                postmaster.Kill(entireProcessTree: true);
+                postmaster.WaitForExit(TimeSpan.FromSeconds(10));
+            }
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
+        {
+            // Not running, or not ours to kill.
         }
     }
 
