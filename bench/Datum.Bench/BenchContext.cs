@@ -23,6 +23,9 @@ public sealed class BenchContext(BenchOptions options, KubeHttpClient client, Ku
     public BenchOptions Options { get; } = options;
     public KubeHttpClient Client { get; } = client;
     public Kubeconfig Config { get; } = config;
+
+    /// <summary>Where the watch scenario's watches go (another replica of the same cluster); null = <see cref="Config"/>.</summary>
+    public Kubeconfig? WatchConfig { get; set; }
     public ErrorLog Errors { get; } = errors;
     public Report Report { get; } = report;
 

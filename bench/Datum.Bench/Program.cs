@@ -4,6 +4,7 @@ using Datum.Bench;
 using Datum.Bench.Scenarios;
 
 var kubeconfigOption = new Option<string?>("--kubeconfig") { Description = "Path to the kubeconfig (default: $KUBECONFIG, then ~/.kube/config)" };
+var watchKubeconfigOption = new Option<string?>("--watch-kubeconfig") { Description = "Kubeconfig of the server the watch scenario watches (another replica; default: --kubeconfig)" };
 var contextOption = new Option<string?>("--context") { Description = "kubeconfig context to use (default: current-context)" };
 var namespaceOption = new Option<string>("--namespace") { Description = "Namespace for the bench ConfigMaps (created if missing)", DefaultValueFactory = _ => "bench" };
 var objectsOption = new Option<int>("--objects") { Description = "Number of ConfigMaps for the get/list/watch scenarios", DefaultValueFactory = _ => 10_000 };
@@ -22,7 +23,7 @@ var selfTestOption = new Option<bool>("--self-test") { Description = "Check the 
 
 var root = new RootCommand("datum-bench: load generator for Kubernetes-compatible API servers (ConfigMaps only, JSON, standard REST API)")
 {
-    kubeconfigOption, contextOption, namespaceOption, objectsOption, durationOption, watchersOption, watchRateOption, getsOption,
+    kubeconfigOption, watchKubeconfigOption, contextOption, namespaceOption, objectsOption, durationOption, watchersOption, watchRateOption, getsOption,
     concurrencyOption, serverPidOption, outputOption, scenarioOption, http1Option, keepOption, selfTestOption,
 };
 
@@ -68,6 +69,11 @@ root.SetAction(async (parseResult, ct) =>
     var report = new Report();
     using var client = new KubeHttpClient(config, http1, errors);
     var ctx = new BenchContext(options, client, config, errors, report);
+    if (parseResult.GetValue(watchKubeconfigOption) is { } watchKubeconfig)
+    {
+        ctx.WatchConfig = Kubeconfig.Load(watchKubeconfig, null);
+        report.Note($"watches go to {ctx.WatchConfig.Server}, writes to {config.Server}");
+    }
     Console.Error.WriteLine($"> server {config.Server} (context {config.ContextName}), namespace {options.Namespace}, scenario {scenario}");
 
     var exitCode = 0;

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Threading.Channels;
+using Datum.Storage.Postgres;
 using Datum.Storage.Sqlite;
 
 namespace Datum.Storage;
@@ -15,7 +16,7 @@ namespace Datum.Storage;
 /// them to memory, publishes them, and only then completes the callers. Reads of the current state never
 /// touch the database.
 /// </remarks>
-public sealed class RevisionedStore : IRevisionedStore
+public sealed partial class RevisionedStore : IRevisionedStore
 {
     private readonly ILogBackend _backend;
     private readonly RevisionedStoreOptions _options;
@@ -25,6 +26,13 @@ public sealed class RevisionedStore : IRevisionedStore
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Task _writerLoop;
     private readonly Task _compactionLoop;
+
+    // Shared logs (PostgreSQL): the database assigns revisions; memory follows the log. The apply gate
+    // serialises the two paths that apply rows to memory: the writer after its own commit, and the feed.
+    private readonly ISharedLogBackend? _shared;
+    private readonly SemaphoreSlim _applyGate = new(1, 1);
+    private readonly SemaphoreSlim _compactGate = new(1, 1);
+    private readonly Task _feedLoop;
 
     // Only the writer loop changes these; the builder continues from the last snapshot without copying it.
     private readonly ImmutableSortedSet<StoredObject>.Builder _objects;
@@ -48,7 +56,9 @@ public sealed class RevisionedStore : IRevisionedStore
         _compactedRevision = loaded.CompactedRevision;
         _hub = new WatchHub(options.WatchHistoryCapacity, loaded.CurrentRevision);
         _timeline = new RevisionTimeline(options.TimeProvider, options.CompactionRetention, loaded.CurrentRevision);
+        _shared = backend as ISharedLogBackend;
         _writerLoop = Task.Run(WriterLoopAsync);
+        _feedLoop = _shared is null ? Task.CompletedTask : Task.Run(() => FeedLoopAsync(_shutdown.Token));
         _compactionLoop = options.CompactionInterval > TimeSpan.Zero
             ? Task.Run(() => CompactionLoopAsync(_shutdown.Token))
             : Task.CompletedTask;
@@ -65,14 +75,45 @@ public sealed class RevisionedStore : IRevisionedStore
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(options.DatabasePath);
+        ValidateOptions(options);
+        var backend = await SqliteLogBackend.OpenAsync(options.DatabasePath, cancellationToken).ConfigureAwait(false);
+        return await LoadAsync(backend, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Opens a store over a PostgreSQL database (<see cref="RevisionedStoreOptions.DatastoreEndpoint"/>), creating or
+    /// migrating its schema. Several stores (replicas, in any number of processes) may share the database.
+    /// </summary>
+    public static async Task<RevisionedStore> OpenPostgresAsync(RevisionedStoreOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(options.DatastoreEndpoint);
+        ValidateOptions(options);
+        var backend = await PostgresLogBackend.OpenAsync(options.DatastoreEndpoint, cancellationToken).ConfigureAwait(false);
+        return await LoadAsync(backend, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens the PostgreSQL store when <see cref="RevisionedStoreOptions.DatastoreEndpoint"/> is set, else the SQLite file.</summary>
+    public static Task<RevisionedStore> OpenAsync(RevisionedStoreOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return string.IsNullOrEmpty(options.DatastoreEndpoint)
+            ? OpenSqliteAsync(options, cancellationToken)
+            : OpenPostgresAsync(options, cancellationToken);
+    }
+
+    private static void ValidateOptions(RevisionedStoreOptions options)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.WatchChannelCapacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.WatchHistoryCapacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxWriteBatch, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(options.MinRetainedRevisions);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.CompactionInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.CompactionRetention, TimeSpan.Zero);
+    }
 
-        var backend = await SqliteLogBackend.OpenAsync(options.DatabasePath, cancellationToken).ConfigureAwait(false);
+    private static async Task<RevisionedStore> LoadAsync(ILogBackend backend, RevisionedStoreOptions options, CancellationToken cancellationToken)
+    {
         try
         {
             var loaded = await backend.LoadAsync(cancellationToken).ConfigureAwait(false);
@@ -107,12 +148,13 @@ public sealed class RevisionedStore : IRevisionedStore
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
 
-        var state = _state;
-        var compacted = CompactedRevision;
         if (request.Revision == 0)
         {
-            return ListFromMemory(state, prefix, request);
+            return ListFromMemory(_state, prefix, request);
         }
+        await WaitForRevisionAsync(request.Revision, cancellationToken).ConfigureAwait(false);
+        var state = _state;
+        var compacted = CompactedRevision;
         if (request.Revision <= compacted)
         {
             throw new RevisionCompactedException(request.Revision, compacted);
@@ -175,6 +217,12 @@ public sealed class RevisionedStore : IRevisionedStore
         {
             return;
         }
+        if (_shared is not null)
+        {
+            // The database compacts in batches beside the writers, so it does not wait behind (or hold up) writes.
+            await CompactSharedAsync(revision, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         var work = new CompactionWork(revision);
         if (!_queue.Writer.TryWrite(work))
         {
@@ -197,9 +245,12 @@ public sealed class RevisionedStore : IRevisionedStore
         await _shutdown.CancelAsync().ConfigureAwait(false);
         await _compactionLoop.ConfigureAwait(false);
         await _writerLoop.ConfigureAwait(false);
+        await _feedLoop.ConfigureAwait(false);
         await Task.WhenAll(_hub.Close()).ConfigureAwait(false);
         await _backend.DisposeAsync().ConfigureAwait(false);
         _shutdown.Dispose();
+        _applyGate.Dispose();
+        _compactGate.Dispose();
     }
 
     /// <summary>
@@ -291,6 +342,11 @@ public sealed class RevisionedStore : IRevisionedStore
 
     private async Task CommitBatchAsync(List<WriteWork> batch)
     {
+        if (_shared is not null)
+        {
+            await CommitSharedBatchAsync(_shared, batch).ConfigureAwait(false);
+            return;
+        }
         var state = _state;
         // Effects of earlier writes of this batch on later ones (null = deleted in this batch).
         var pending = new Dictionary<string, StoredObject?>(StringComparer.Ordinal);

@@ -1,9 +1,16 @@
 namespace Datum.Storage;
 
 /// <summary>Settings of a <see cref="RevisionedStore"/>.</summary>
-/// <param name="DatabasePath">The SQLite file; its directory is created if missing. A side file <c>{DatabasePath}.lock</c> guards against a second opener.</param>
+/// <param name="DatabasePath">The SQLite file; its directory is created if missing. A side file <c>{DatabasePath}.lock</c> guards against a second opener.
+/// Ignored when <see cref="DatastoreEndpoint"/> is set.</param>
 public sealed record RevisionedStoreOptions(string DatabasePath)
 {
+    /// <summary>
+    /// A PostgreSQL database (<c>postgres://user:pass@host:port/db</c>, or an Npgsql connection string) to use instead
+    /// of the SQLite file; several stores may share it (replicas). Null or empty selects SQLite.
+    /// </summary>
+    public string? DatastoreEndpoint { get; init; }
+
     /// <summary>How often the background compaction runs; <see cref="TimeSpan.Zero"/> disables it.</summary>
     public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(1);
 

@@ -8,17 +8,19 @@ internal sealed class WatchHub
 {
     private readonly List<StorageWatch> _live = [];
     private readonly HashSet<StorageWatch> _all = [];
+    private readonly int _historyCapacity;
     private bool _closed;
 
     public WatchHub(int historyCapacity, long currentRevision)
     {
+        _historyCapacity = historyCapacity;
         Ring = new EventRing(historyCapacity, currentRevision);
     }
 
     public Lock Gate { get; } = new();
 
     /// <summary>Recent events; only touched under <see cref="Gate"/>.</summary>
-    public EventRing Ring { get; }
+    public EventRing Ring { get; private set; }
 
     /// <summary>The revision of the newest published event; only read under <see cref="Gate"/>.</summary>
     public long PublishedRevision => Ring.NewestRevision;
@@ -66,6 +68,24 @@ internal sealed class WatchHub
                     _all.Remove(watch);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Ends every watch with <paramref name="error"/> and starts over, empty, at <paramref name="revision"/>
+    /// (a replica that reloaded its state after falling behind a compaction).
+    /// </summary>
+    public void Reset(long revision, Exception error)
+    {
+        lock (Gate)
+        {
+            foreach (var watch in _all)
+            {
+                watch.CloseLocked(error);
+            }
+            _all.Clear();
+            _live.Clear();
+            Ring = new EventRing(_historyCapacity, revision);
         }
     }
 

@@ -25,13 +25,14 @@ internal static class UpCommand
         var bind = new Option<string>("--bind-address") { Description = "The IP address to serve HTTPS on.", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--secure-port") { Description = "The HTTPS port (0 picks a free one).", DefaultValueFactory = _ => 6443 };
         var dataDir = new Option<string>("--data-dir") { Description = $"Where the database, certificates and kubeconfig live (default: {DefaultDataDirectory.Resolve()}; $DATUM_DATA_DIR overrides)." };
+        var datastore = new Option<string>("--datastore-endpoint") { Description = "A PostgreSQL datastore (postgres://user:pass@host:port/db) shared by several replicas, instead of the embedded SQLite file ($DATUM_DATASTORE_ENDPOINT)." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Least severe log level written: Trace, Debug, Information, Warning, Error.", DefaultValueFactory = _ => LogLevel.Warning };
         var description = withControllers
             ? "Start the control plane (API server on the embedded SQLite store, and every controller) and write an admin kubeconfig."
             : "Start only the API server (on the embedded SQLite store) and write an admin kubeconfig; run controllers with `datum controllers`.";
         var command = new Command(name, description)
         {
-            bind, port, dataDir, logLevel,
+            bind, port, dataDir, datastore, logLevel,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -50,10 +51,11 @@ internal static class UpCommand
                     DataDirectory = directory,
                     BindAddress = address,
                     SecurePort = parse.GetValue(port),
+                    DatastoreEndpoint = parse.GetValue(datastore) ?? Environment.GetEnvironmentVariable("DATUM_DATASTORE_ENDPOINT"),
                     LogLevel = parse.GetValue(logLevel),
                 }.AddResourceManager().AddNetworking().AddCompute(), ct).ConfigureAwait(false);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException)
             {
                 await Console.Error.WriteLineAsync($"datum up: cannot start: {e.Message}").ConfigureAwait(false);
                 return 1;

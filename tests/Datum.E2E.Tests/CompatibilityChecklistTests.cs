@@ -72,7 +72,7 @@ public sealed class CompatibilityFixture : IAsyncLifetime
         {
             return;
         }
-        using var kubectl = new Kubectl(Server.KubeconfigPath);
+        using var kubectl = new Kubectl(Server.KubeconfigPath, context: "platform");
         var apply = await kubectl.RunAsync(["apply", "-f", "-"], CrdYaml, TimeSpan.FromSeconds(120));
         Assert.True(apply.ExitCode == 0, apply.ToString());
         var established = await kubectl.RunAsync(["wait", "--for=condition=Established", "crd/widgets.example.com", "--timeout=120s"], null, TimeSpan.FromSeconds(150));
@@ -102,7 +102,7 @@ public sealed class CompatibilityChecklistTests : IClassFixture<CompatibilityFix
     {
         _server = fixture.Server;
         _output = output;
-        _kubectl = new Kubectl(_server.KubeconfigPath, output.WriteLine);
+        _kubectl = new Kubectl(_server.KubeconfigPath, output.WriteLine, "platform");
     }
 
     public void Dispose() => _kubectl.Dispose();
@@ -239,7 +239,7 @@ public sealed class CompatibilityChecklistTests : IClassFixture<CompatibilityFix
     [KubectlFact]
     public async Task Aggregated_discovery_with_a_fresh_cache_needs_only_api_and_apis()
     {
-        using var fresh = new Kubectl(_server.KubeconfigPath, _output.WriteLine);
+        using var fresh = new Kubectl(_server.KubeconfigPath, _output.WriteLine, "platform");
         var r = await fresh.RunAsync(["get", "configmaps", "-n", "default", "-v=6"], null, Patience);
         Assert.True(r.ExitCode == 0, r.ToString());
         var paths = Regex.Matches(r.Stderr, @"\bGET https://[^/\s]+(/[^?\s]*)").Select(m => m.Groups[1].Value).ToList();
@@ -406,7 +406,10 @@ public sealed class CompatibilityChecklistTests : IClassFixture<CompatibilityFix
         Assert.Contains($"unable to create new content in namespace {ns} because it is being terminated", create.Stderr);
 
         await OkAsync(["-n", ns, "patch", "configmap", "held", "--type=merge", "-p", """{"metadata":{"finalizers":null}}"""]);
-        Assert.Contains("condition met", await OkAsync(["wait", "--for=delete", $"namespace/{ns}", "--timeout=120s"]));
+        // kubectl wait prints "condition met" only when it saw the object before it went; both ways exit 0.
+        await OkAsync(["wait", "--for=delete", $"namespace/{ns}", "--timeout=120s"]);
+        var gone = await RunAsync(["get", "namespace", ns]);
+        Assert.True(gone.ExitCode != 0 && gone.Stderr.Contains("NotFound", StringComparison.Ordinal), gone.ToString());
 
         foreach (var immortal in new[] { "default", "kube-system", "kube-public" })
         {

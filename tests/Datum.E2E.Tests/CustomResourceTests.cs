@@ -13,7 +13,7 @@ public sealed class CustomResourceTests : IClassFixture<ServerFixture>, IDisposa
     {
         _server = fixture.Server;
         _output = output;
-        _kubectl = new Kubectl(_server.KubeconfigPath, output.WriteLine);
+        _kubectl = new Kubectl(_server.KubeconfigPath, output.WriteLine, "platform");
     }
 
     public void Dispose() => _kubectl.Dispose();

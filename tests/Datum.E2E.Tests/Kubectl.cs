@@ -14,11 +14,14 @@ public sealed class Kubectl : IDisposable
 {
     private readonly string _kubeconfig;
     private readonly Action<string>? _log;
+    private readonly string? _context;
 
-    public Kubectl(string kubeconfigPath, Action<string>? log = null)
+    /// <param name="context">A kubeconfig context to use instead of the current one (e.g. "platform").</param>
+    public Kubectl(string kubeconfigPath, Action<string>? log = null, string? context = null)
     {
         _kubeconfig = kubeconfigPath;
         _log = log;
+        _context = context;
         CacheDir = Directory.CreateTempSubdirectory("kubectl-cache-").FullName;
     }
 
@@ -52,6 +55,11 @@ public sealed class Kubectl : IDisposable
         };
         psi.ArgumentList.Add("--kubeconfig");
         psi.ArgumentList.Add(_kubeconfig);
+        if (_context is not null)
+        {
+            psi.ArgumentList.Add("--context");
+            psi.ArgumentList.Add(_context);
+        }
         psi.ArgumentList.Add("--cache-dir");
         psi.ArgumentList.Add(CacheDir);
         foreach (var a in args)

@@ -20,8 +20,11 @@ public sealed partial class ServerProcess : IAsyncDisposable
     private X509Certificate2? _clientCert;
     private X509Certificate2? _ca;
 
-    private ServerProcess(string dataDir, bool ownsDataDir, int securePort = 0)
+    private readonly IReadOnlyList<string> _extraArgs;
+
+    private ServerProcess(string dataDir, bool ownsDataDir, int securePort = 0, IReadOnlyList<string>? extraArgs = null)
     {
+        _extraArgs = extraArgs ?? [];
         DataDir = dataDir;
         _ownsDataDir = ownsDataDir;
         _securePort = securePort;
@@ -53,11 +56,12 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     /// <param name="dataDir">An existing data directory (kept on dispose); null for a new temporary one (deleted on dispose).</param>
     /// <param name="securePort">The port for every start of this process; 0 picks a free one each time.</param>
-    public static async Task<ServerProcess> StartAsync(string? dataDir = null, int securePort = 0)
+    /// <param name="extraArgs">More arguments for <c>datum up</c> (e.g. <c>--datastore-endpoint</c>).</param>
+    public static async Task<ServerProcess> StartAsync(string? dataDir = null, int securePort = 0, IReadOnlyList<string>? extraArgs = null)
     {
         var owns = dataDir is null;
         dataDir ??= Directory.CreateTempSubdirectory("datum-e2e-").FullName;
-        var server = new ServerProcess(dataDir, owns, securePort);
+        var server = new ServerProcess(dataDir, owns, securePort, extraArgs);
         try
         {
             await server.LaunchAsync().ConfigureAwait(false);
@@ -81,11 +85,12 @@ public sealed partial class ServerProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { DatumDll, "up", "--data-dir", DataDir, "--secure-port", _securePort.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { DatumDll, "up", "--data-dir", DataDir, "--secure-port", _securePort.ToString(System.Globalization.CultureInfo.InvariantCulture) }.Concat(_extraArgs))
         {
             psi.ArgumentList.Add(a);
         }
         psi.Environment.Remove("DATUM_DATA_DIR");
+        psi.Environment.Remove("DATUM_DATASTORE_ENDPOINT");
 
         var serving = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };

@@ -46,6 +46,18 @@ public sealed class TenancyTests(TenancyServerFixture fixture) : IClassFixture<T
     }
 
     [Fact]
+    public async Task CustomResourceDefinitions_are_created_only_in_the_platform()
+    {
+        var project = await NewProjectAsync(await NewOrgAsync());
+        var crd = Json.Obj("""{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"gadgets.example.com"},"spec":{"group":"example.com","scope":"Namespaced","names":{"plural":"gadgets","kind":"Gadget"},"versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}]}}""");
+        var r = await Admin.PostAsync($"{ProjectPlane(project)}/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+        Assert.True(r.Status == HttpStatusCode.Forbidden, r.ToString());
+        Assert.Contains("belong to the platform control plane", r.Text, StringComparison.Ordinal);
+        var listed = await Admin.GetAsync($"{ProjectPlane(project)}/apis/apiextensions.k8s.io/v1/customresourcedefinitions");
+        Assert.Empty(listed.Object["items"]!.AsArray());
+    }
+
+    [Fact]
     public async Task Changing_an_organizations_type_is_422()
     {
         var org = await NewOrgAsync();

@@ -53,4 +53,56 @@ public sealed class CommandTests
             if (!process.HasExited) process.Kill(entireProcessTree: true);
         }
     }
+
+    [Fact]
+    public async Task Kill_9_of_the_leading_controllers_process_hands_the_lease_to_the_standby()
+    {
+        await using var server = await ServerProcess.StartAsync("server");
+        await using var transport = HttpApiTransport.FromKubeconfig(server.KubeconfigPath);
+        var leases = new KubeClient(transport).Resource<Lease>();
+        async Task<string?> HolderAsync() => (await leases.TryGetAsync("kube-system", "datum-controller-manager"))?.Spec.HolderIdentity;
+
+        using var first = StartControllers(server.KubeconfigPath);
+        await Eventually.TrueAsync(async () => await HolderAsync() is { Length: > 0 }, "the first controllers process leads");
+        var firstIdentity = await HolderAsync();
+        using var second = StartControllers(server.KubeconfigPath);
+        await second.MetricsUrl.WaitAsync(TimeSpan.FromSeconds(90));
+        Assert.Equal(firstIdentity, await HolderAsync());
+
+        var killed = Stopwatch.StartNew();
+        first.Process.Kill(entireProcessTree: true);
+        await Eventually.TrueAsync(async () => await HolderAsync() is { Length: > 0 } holder && holder != firstIdentity, "the standby takes the lease", 60);
+        killed.Stop();
+        Console.WriteLine($"kill -9 of the leader: the standby led after {killed.Elapsed.TotalSeconds:F2} s");
+        // The 15 s lease bounds the handover; a generous margin keeps a loaded machine from failing the test.
+        Assert.True(killed.Elapsed < TimeSpan.FromSeconds(40), $"handover took {killed.Elapsed}");
+        using var http = new HttpClient();
+        var url = await second.MetricsUrl;
+        await Eventually.TrueAsync(async () => (await http.GetStringAsync(new Uri(url, "metrics"))).Contains("datum_leader_election_master_status{name=\"datum-controller-manager\"} 1", StringComparison.Ordinal), "the standby's metrics show leadership");
+    }
+
+    private static ControllersProcess StartControllers(string kubeconfig)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { ServerProcess.DatumDll, "controllers", "--kubeconfig", kubeconfig, "--metrics-bind-address", "127.0.0.1:0" }) psi.ArgumentList.Add(a);
+        var process = Process.Start(psi)!;
+        var metrics = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data?.StartsWith("Metrics at ", StringComparison.Ordinal) == true) metrics.TrySetResult(new Uri(e.Data["Metrics at ".Length..]));
+        };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new ControllersProcess(process, metrics.Task);
+    }
+
+    private sealed record ControllersProcess(Process Process, Task<Uri> MetricsUrl) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (!Process.HasExited) Process.Kill(entireProcessTree: true);
+            Process.Dispose();
+        }
+    }
 }

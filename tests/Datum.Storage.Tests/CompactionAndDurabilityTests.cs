@@ -3,20 +3,17 @@ using static Datum.Storage.Tests.TestStore;
 
 namespace Datum.Storage.Tests;
 
-public sealed class CompactionAndDurabilityTests
+public abstract class CompactionAndDurabilityTests
 {
-    private static readonly CancellationToken None = CancellationToken.None;
+    /// <summary>The log the tests run against.</summary>
+    protected abstract StoreBackend Backend { get; }
 
-    private static async Task<long> CountRowsAsync(string databasePath)
-    {
-        await using var raw = new SqliteConnection($"Data Source={databasePath};Pooling=False");
-        await raw.OpenAsync();
-        await using var command = raw.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM log";
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
+    internal Task<TestStore> OpenAsync(Func<RevisionedStoreOptions, RevisionedStoreOptions>? configure = null) => TestStore.OpenAsync(Backend, configure);
 
-    [Fact]
+    private protected static readonly CancellationToken None = CancellationToken.None;
+
+
+    [StoreFact]
     public async Task Data_and_revisions_survive_reopen_and_continue_increasing()
     {
         await using var t = await OpenAsync();
@@ -35,30 +32,7 @@ public sealed class CompactionAndDurabilityTests
         Assert.Equal(6, (await t.Store.UpdateAsync("/a", 2, Text("a3"), None)).ModRevision);
     }
 
-    [Fact]
-    public async Task An_acknowledged_write_is_in_the_files_a_crash_would_leave()
-    {
-        await using var t = await OpenAsync();
-        for (var i = 0; i < 10; i++)
-        {
-            await t.Store.CreateAsync($"/k/{i}", WithRevision("v"), None);
-        }
-
-        // Copy the database and its WAL while the store is still running, as a kill -9 would leave them.
-        var crashed = Path.Combine(t.Directory, "crashed");
-        Directory.CreateDirectory(crashed);
-        foreach (var suffix in new[] { "", "-wal" })
-        {
-            File.Copy(t.DatabasePath + suffix, Path.Combine(crashed, "store.db" + suffix));
-        }
-
-        await using var recovered = await RevisionedStore.OpenSqliteAsync(new RevisionedStoreOptions(Path.Combine(crashed, "store.db")) { CompactionInterval = TimeSpan.Zero }, None);
-        Assert.Equal(10, recovered.CurrentRevision);
-        Assert.Equal("v@10", String((await recovered.GetAsync("/k/9", None))!.Value));
-        Assert.Equal(11, (await recovered.CreateAsync("/k/10", Text("v"), None)).ModRevision);
-    }
-
-    [Fact]
+    [StoreFact]
     public async Task Compaction_removes_superseded_history_and_keeps_the_current_state()
     {
         await using var t = await OpenAsync();
@@ -69,11 +43,11 @@ public sealed class CompactionAndDurabilityTests
         await store.DeleteAsync("/y", y.ModRevision, Text("y-final"), None); // 4
         x = await store.UpdateAsync("/x", x.ModRevision, Text("x3"), None); // 5
         await store.CreateAsync("/z", Text("z1"), None);                    // 6
-        Assert.Equal(6, await CountRowsAsync(t.DatabasePath));
+        Assert.Equal(6, await t.CountRowsAsync());
 
         await store.CompactAsync(4, None);
         // Rows 1, 3 (superseded), 4 (tombstone) go; 2 stays: it is /x as of revision 4.
-        Assert.Equal(3, await CountRowsAsync(t.DatabasePath));
+        Assert.Equal(3, await t.CountRowsAsync());
         var at5 = await store.ListAsync("/", new ListRequest(5), None);
         Assert.Equal([("/x", "x3")], at5.Items.Select(i => (i.Key, String(i.Value))));
         Assert.Equal(["/x", "/z"], (await store.ListAsync("/", new ListRequest(), None)).Items.Select(i => i.Key));
@@ -84,7 +58,7 @@ public sealed class CompactionAndDurabilityTests
         await Assert.ThrowsAsync<FutureRevisionException>(() => store.CompactAsync(7, None));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Compacting_away_a_trailing_tombstone_does_not_move_the_revision_back_after_reopen()
     {
         await using var t = await OpenAsync();
@@ -99,7 +73,7 @@ public sealed class CompactionAndDurabilityTests
         Assert.Equal(4, (await t.Store.CreateAsync("/a", Text("again"), None)).ModRevision);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Compaction_is_safe_alongside_concurrent_writes()
     {
         await using var t = await OpenAsync();
@@ -124,14 +98,14 @@ public sealed class CompactionAndDurabilityTests
         await Task.WhenAll(writers).WaitAsync(TestTimeout);
         await store.CompactAsync(store.CurrentRevision, None);
 
-        Assert.Equal(8, await CountRowsAsync(t.DatabasePath));
+        Assert.Equal(8, await t.CountRowsAsync());
         await t.ReopenAsync();
         var items = (await t.Store.ListAsync("/k/", new ListRequest(), None)).Items;
         Assert.All(items, i => Assert.Equal("100", String(i.Value)));
         Assert.Equal(8 + 800, t.Store.CurrentRevision);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Background_compaction_respects_retention_and_minimum_history()
     {
         var clock = new ManualTimeProvider();
@@ -170,55 +144,8 @@ public sealed class CompactionAndDurabilityTests
         Assert.Equal(55, (await store.ListAsync("/", new ListRequest(), None)).Items.Count);
     }
 
-    private static async Task ExecuteRawAsync(string databasePath, string sql)
-    {
-        await using var raw = new SqliteConnection($"Data Source={databasePath};Pooling=False");
-        await raw.OpenAsync();
-        await using var command = raw.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
 
-    [Fact]
-    public async Task A_failed_commit_fails_its_writes_and_leaves_memory_and_watches_untouched()
-    {
-        await using var t = await OpenAsync();
-        await t.Store.CreateAsync("/a", Text("a"), None);
-        await ExecuteRawAsync(t.DatabasePath, "CREATE TRIGGER poison BEFORE INSERT ON log WHEN NEW.key = '/poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END");
-        await using var watch = await t.Store.WatchAsync("/", 1, None);
-
-        var error = await Assert.ThrowsAsync<SqliteException>(() => t.Store.CreateAsync("/poison", Text("p"), None));
-        Assert.Contains("poisoned", error.Message, StringComparison.Ordinal);
-        Assert.Equal(1, t.Store.CurrentRevision);
-        Assert.Null(await t.Store.GetAsync("/poison", None));
-
-        // The revision the failed write had is handed out again, and the watch never saw the failed write.
-        Assert.Equal(2, (await t.Store.CreateAsync("/b", Text("b"), None)).ModRevision);
-        var events = await ReadAsync(watch, 1);
-        Assert.Equal(("/b", 2L), (events[0].Key, events[0].Revision));
-        await t.ReopenAsync();
-        Assert.Equal(["/a", "/b"], (await t.Store.ListAsync("/", new ListRequest(), None)).Items.Select(i => i.Key));
-    }
-
-    [Fact]
-    public async Task A_log_changed_behind_the_store_stops_it_from_writing()
-    {
-        await using var t = await OpenAsync();
-        await t.Store.CreateAsync("/a", Text("a"), None);
-        await ExecuteRawAsync(t.DatabasePath, "INSERT INTO log (rev, key, create_rev, prev_rev, deleted, value) VALUES (2, '/intruder', 2, 0, 0, x'00')");
-
-        await Assert.ThrowsAsync<SqliteException>(() => t.Store.CreateAsync("/b", Text("b"), None));
-        var fault = await Assert.ThrowsAsync<InvalidOperationException>(() => t.Store.CreateAsync("/c", Text("c"), None));
-        Assert.Contains("reopen", fault.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => t.Store.CompactAsync(1, None));
-
-        // Reopening reloads the log as it really is.
-        await t.ReopenAsync();
-        Assert.Equal(2, t.Store.CurrentRevision);
-        Assert.Equal(3, (await t.Store.CreateAsync("/c", Text("c"), None)).ModRevision);
-    }
-
-    [Fact]
+    [StoreFact]
     public async Task The_background_loop_compacts_on_its_own()
     {
         await using var t = await OpenAsync(o => o with
@@ -240,6 +167,92 @@ public sealed class CompactionAndDurabilityTests
         }
         Assert.Equal(8, t.Store.CompactedRevision);
         Assert.Equal("10", String((await t.Store.GetAsync("/a", None))!.Value));
-        Assert.Equal(3, await CountRowsAsync(t.DatabasePath));
+        Assert.Equal(3, await t.CountRowsAsync());
     }
+}
+
+/// <summary>The contract on SQLite, plus what only SQLite has.</summary>
+public sealed class SqliteCompactionAndDurabilityTests : CompactionAndDurabilityTests
+{
+    /// <inheritdoc />
+    protected override StoreBackend Backend => StoreBackend.Sqlite;
+
+    private static async Task ExecuteRawAsync(string databasePath, string sql)
+    {
+        await using var raw = new SqliteConnection($"Data Source={databasePath};Pooling=False");
+        await raw.OpenAsync();
+        await using var command = raw.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+
+    [StoreFact]
+    public async Task An_acknowledged_write_is_in_the_files_a_crash_would_leave()
+    {
+        await using var t = await OpenAsync();
+        for (var i = 0; i < 10; i++)
+        {
+            await t.Store.CreateAsync($"/k/{i}", WithRevision("v"), None);
+        }
+
+        // Copy the database and its WAL while the store is still running, as a kill -9 would leave them.
+        var crashed = Path.Combine(t.Directory, "crashed");
+        Directory.CreateDirectory(crashed);
+        foreach (var suffix in new[] { "", "-wal" })
+        {
+            File.Copy(t.DatabasePath + suffix, Path.Combine(crashed, "store.db" + suffix));
+        }
+
+        await using var recovered = await RevisionedStore.OpenSqliteAsync(new RevisionedStoreOptions(Path.Combine(crashed, "store.db")) { CompactionInterval = TimeSpan.Zero }, None);
+        Assert.Equal(10, recovered.CurrentRevision);
+        Assert.Equal("v@10", String((await recovered.GetAsync("/k/9", None))!.Value));
+        Assert.Equal(11, (await recovered.CreateAsync("/k/10", Text("v"), None)).ModRevision);
+    }
+
+    [StoreFact]
+    public async Task A_failed_commit_fails_its_writes_and_leaves_memory_and_watches_untouched()
+    {
+        await using var t = await OpenAsync();
+        await t.Store.CreateAsync("/a", Text("a"), None);
+        await ExecuteRawAsync(t.DatabasePath, "CREATE TRIGGER poison BEFORE INSERT ON log WHEN NEW.key = '/poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END");
+        await using var watch = await t.Store.WatchAsync("/", 1, None);
+
+        var error = await Assert.ThrowsAsync<SqliteException>(() => t.Store.CreateAsync("/poison", Text("p"), None));
+        Assert.Contains("poisoned", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, t.Store.CurrentRevision);
+        Assert.Null(await t.Store.GetAsync("/poison", None));
+
+        // The revision the failed write had is handed out again, and the watch never saw the failed write.
+        Assert.Equal(2, (await t.Store.CreateAsync("/b", Text("b"), None)).ModRevision);
+        var events = await ReadAsync(watch, 1);
+        Assert.Equal(("/b", 2L), (events[0].Key, events[0].Revision));
+        await t.ReopenAsync();
+        Assert.Equal(["/a", "/b"], (await t.Store.ListAsync("/", new ListRequest(), None)).Items.Select(i => i.Key));
+    }
+
+    [StoreFact]
+    public async Task A_log_changed_behind_the_store_stops_it_from_writing()
+    {
+        await using var t = await OpenAsync();
+        await t.Store.CreateAsync("/a", Text("a"), None);
+        await ExecuteRawAsync(t.DatabasePath, "INSERT INTO log (rev, key, create_rev, prev_rev, deleted, value) VALUES (2, '/intruder', 2, 0, 0, x'00')");
+
+        await Assert.ThrowsAsync<SqliteException>(() => t.Store.CreateAsync("/b", Text("b"), None));
+        var fault = await Assert.ThrowsAsync<InvalidOperationException>(() => t.Store.CreateAsync("/c", Text("c"), None));
+        Assert.Contains("reopen", fault.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => t.Store.CompactAsync(1, None));
+
+        // Reopening reloads the log as it really is.
+        await t.ReopenAsync();
+        Assert.Equal(2, t.Store.CurrentRevision);
+        Assert.Equal(3, (await t.Store.CreateAsync("/c", Text("c"), None)).ModRevision);
+    }
+}
+
+/// <summary>The contract on PostgreSQL.</summary>
+public sealed class PostgresCompactionAndDurabilityTests : CompactionAndDurabilityTests
+{
+    /// <inheritdoc />
+    protected override StoreBackend Backend => StoreBackend.Postgres;
 }

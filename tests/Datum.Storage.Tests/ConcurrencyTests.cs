@@ -4,11 +4,16 @@ using static Datum.Storage.Tests.TestStore;
 
 namespace Datum.Storage.Tests;
 
-public sealed class ConcurrencyTests
+public abstract class ConcurrencyTests
 {
-    private static readonly CancellationToken None = CancellationToken.None;
+    /// <summary>The log the tests run against.</summary>
+    protected abstract StoreBackend Backend { get; }
 
-    [Fact]
+    internal Task<TestStore> OpenAsync(Func<RevisionedStoreOptions, RevisionedStoreOptions>? configure = null) => TestStore.OpenAsync(Backend, configure);
+
+    private protected static readonly CancellationToken None = CancellationToken.None;
+
+    [StoreFact]
     public async Task Concurrent_compare_and_swap_loses_no_update()
     {
         await using var t = await OpenAsync();
@@ -46,7 +51,7 @@ public sealed class ConcurrencyTests
         Assert.Equal(801, store.CurrentRevision);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Concurrent_creates_get_distinct_gapless_revisions()
     {
         await using var t = await OpenAsync();
@@ -74,7 +79,7 @@ public sealed class ConcurrencyTests
         Assert.Equal(32 * 40, store.CurrentRevision);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Concurrent_creates_of_one_key_let_exactly_one_win()
     {
         await using var t = await OpenAsync();
@@ -95,7 +100,7 @@ public sealed class ConcurrencyTests
         Assert.Equal(1, t.Store.CurrentRevision);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Writes_queued_before_dispose_complete()
     {
         var t = await OpenAsync();
@@ -115,4 +120,18 @@ public sealed class ConcurrencyTests
             Assert.Equal(writes.Count(w => w.IsCompletedSuccessfully), page.Items.Count);
         }
     }
+}
+
+/// <summary>The contract on SQLite.</summary>
+public sealed class SqliteConcurrencyTests : ConcurrencyTests
+{
+    /// <inheritdoc />
+    protected override StoreBackend Backend => StoreBackend.Sqlite;
+}
+
+/// <summary>The contract on PostgreSQL.</summary>
+public sealed class PostgresConcurrencyTests : ConcurrencyTests
+{
+    /// <inheritdoc />
+    protected override StoreBackend Backend => StoreBackend.Postgres;
 }

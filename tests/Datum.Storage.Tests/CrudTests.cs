@@ -4,11 +4,16 @@ using static Datum.Storage.Tests.TestStore;
 
 namespace Datum.Storage.Tests;
 
-public sealed class CrudTests
+public abstract class CrudTests
 {
-    private static readonly CancellationToken None = CancellationToken.None;
+    /// <summary>The log the tests run against.</summary>
+    protected abstract StoreBackend Backend { get; }
 
-    [Fact]
+    internal Task<TestStore> OpenAsync(Func<RevisionedStoreOptions, RevisionedStoreOptions>? configure = null) => TestStore.OpenAsync(Backend, configure);
+
+    private protected static readonly CancellationToken None = CancellationToken.None;
+
+    [StoreFact]
     public async Task Create_get_update_delete_round_trip()
     {
         await using var t = await OpenAsync();
@@ -36,7 +41,7 @@ public sealed class CrudTests
         Assert.Equal(4, recreated.CreateRevision);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Write_errors_carry_the_contract_exceptions()
     {
         await using var t = await OpenAsync();
@@ -59,7 +64,7 @@ public sealed class CrudTests
         Assert.Equal(2, (await store.UpdateAsync("/a", 1, Text("two"), None)).ModRevision);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Encoder_sees_the_revision_the_write_gets_and_revisions_strictly_increase()
     {
         await using var t = await OpenAsync();
@@ -76,7 +81,7 @@ public sealed class CrudTests
         Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), seen);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_throwing_encoder_fails_only_its_write_and_consumes_no_revision()
     {
         await using var t = await OpenAsync();
@@ -86,7 +91,7 @@ public sealed class CrudTests
         Assert.Equal(1, (await t.Store.CreateAsync("/good", Text("ok"), None)).ModRevision);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_canceled_write_is_not_applied()
     {
         await using var t = await OpenAsync();
@@ -97,7 +102,29 @@ public sealed class CrudTests
         Assert.Equal(0, t.Store.CurrentRevision);
     }
 
-    [Fact]
+    [StoreFact]
+    public async Task After_dispose_writes_and_reads_throw_object_disposed()
+    {
+        var t = await OpenAsync();
+        await using (t)
+        {
+            var store = t.Store;
+            await store.CreateAsync("/a", Text("x"), None);
+            await store.DisposeAsync();
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => store.CreateAsync("/b", Text("x"), None));
+            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await store.GetAsync("/a", None));
+            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await store.WatchAsync("/", 0, None));
+        }
+    }
+}
+
+/// <summary>The contract on SQLite, plus what only SQLite has.</summary>
+public sealed class SqliteCrudTests : CrudTests
+{
+    /// <inheritdoc />
+    protected override StoreBackend Backend => StoreBackend.Sqlite;
+
+    [StoreFact]
     public async Task The_write_connection_is_in_wal_mode_with_synchronous_full()
     {
         await using var t = await OpenAsync();
@@ -111,25 +138,36 @@ public sealed class CrudTests
         Assert.Equal("wal", (string)(await command.ExecuteScalarAsync())!);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_second_store_on_the_same_file_is_refused()
     {
         await using var t = await OpenAsync();
         await Assert.ThrowsAsync<InvalidOperationException>(() => RevisionedStore.OpenSqliteAsync(t.Options, None));
     }
+}
 
-    [Fact]
-    public async Task After_dispose_writes_and_reads_throw_object_disposed()
+/// <summary>The contract on PostgreSQL.</summary>
+public sealed class PostgresCrudTests : CrudTests
+{
+    /// <inheritdoc />
+    protected override StoreBackend Backend => StoreBackend.Postgres;
+
+    [StoreFact]
+    public async Task Every_connection_commits_synchronously_and_the_schema_version_is_recorded()
     {
-        var t = await OpenAsync();
-        await using (t)
+        await using var t = await OpenAsync();
+        var backend = Assert.IsType<Postgres.PostgresLogBackend>(t.Store.Backend);
+        await using var connection = await backend.DataSource.OpenConnectionAsync();
+        await using (var show = new Npgsql.NpgsqlCommand("SHOW synchronous_commit", connection))
         {
-            var store = t.Store;
-            await store.CreateAsync("/a", Text("x"), None);
-            await store.DisposeAsync();
-            await Assert.ThrowsAsync<ObjectDisposedException>(() => store.CreateAsync("/b", Text("x"), None));
-            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await store.GetAsync("/a", None));
-            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await store.WatchAsync("/", 0, None));
+            Assert.Equal("on", (string)(await show.ExecuteScalarAsync())!);
         }
+        await using (var version = new Npgsql.NpgsqlCommand("SELECT MAX(version) FROM datum_schema_version", connection))
+        {
+            Assert.Equal(Postgres.PostgresSchema.Version, (int)(await version.ExecuteScalarAsync())!);
+        }
+        // A second store on the same database is fine (a replica), unlike a second SQLite opener.
+        await using var replica = await t.OpenReplicaAsync();
+        Assert.Equal(t.Store.CurrentRevision, replica.CurrentRevision);
     }
 }

@@ -2,9 +2,14 @@ using static Datum.Storage.Tests.TestStore;
 
 namespace Datum.Storage.Tests;
 
-public sealed class ListTests
+public abstract class ListTests
 {
-    private static readonly CancellationToken None = CancellationToken.None;
+    /// <summary>The log the tests run against.</summary>
+    protected abstract StoreBackend Backend { get; }
+
+    internal Task<TestStore> OpenAsync(Func<RevisionedStoreOptions, RevisionedStoreOptions>? configure = null) => TestStore.OpenAsync(Backend, configure);
+
+    private protected static readonly CancellationToken None = CancellationToken.None;
 
     private static async Task SeedAsync(IRevisionedStore store)
     {
@@ -37,7 +42,7 @@ public sealed class ListTests
         }
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Lists_by_prefix_in_ordinal_order()
     {
         await using var t = await OpenAsync();
@@ -54,7 +59,7 @@ public sealed class ListTests
         Assert.Empty((await t.Store.ListAsync("/nothing/", new ListRequest(), None)).Items);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Paginates_with_limit_and_start_after()
     {
         await using var t = await OpenAsync();
@@ -83,7 +88,7 @@ public sealed class ListTests
         }
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Filter_applies_before_the_limit()
     {
         await using var t = await OpenAsync();
@@ -102,7 +107,7 @@ public sealed class ListTests
         Assert.True(old.HasMore);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Lists_an_older_revision_as_it_was()
     {
         await using var t = await OpenAsync();
@@ -135,7 +140,7 @@ public sealed class ListTests
         Assert.Equal(now.Items, current.Items);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Future_and_compacted_revisions_are_refused()
     {
         await using var t = await OpenAsync();
@@ -151,4 +156,18 @@ public sealed class ListTests
         await Assert.ThrowsAsync<RevisionCompactedException>(async () => await t.Store.ListAsync("/", new ListRequest(2), None));
         Assert.Equal(5, (await t.Store.ListAsync("/r/", new ListRequest(5), None)).Items.Count);
     }
+}
+
+/// <summary>The contract on SQLite.</summary>
+public sealed class SqliteListTests : ListTests
+{
+    /// <inheritdoc />
+    protected override StoreBackend Backend => StoreBackend.Sqlite;
+}
+
+/// <summary>The contract on PostgreSQL.</summary>
+public sealed class PostgresListTests : ListTests
+{
+    /// <inheritdoc />
+    protected override StoreBackend Backend => StoreBackend.Postgres;
 }

@@ -2,11 +2,16 @@ using static Datum.Storage.Tests.TestStore;
 
 namespace Datum.Storage.Tests;
 
-public sealed class WatchTests
+public abstract class WatchTests
 {
-    private static readonly CancellationToken None = CancellationToken.None;
+    /// <summary>The log the tests run against.</summary>
+    protected abstract StoreBackend Backend { get; }
 
-    [Fact]
+    internal Task<TestStore> OpenAsync(Func<RevisionedStoreOptions, RevisionedStoreOptions>? configure = null) => TestStore.OpenAsync(Backend, configure);
+
+    private protected static readonly CancellationToken None = CancellationToken.None;
+
+    [StoreFact]
     public async Task A_watch_sees_concurrent_writes_exactly_once_in_order()
     {
         await using var t = await OpenAsync();
@@ -29,7 +34,7 @@ public sealed class WatchTests
         Assert.False(TryReadNow(watch, out _));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Watches_started_during_writes_have_no_gap_or_duplicate()
     {
         await using var t = await OpenAsync(o => o with { WatchHistoryCapacity = 16 });
@@ -59,7 +64,7 @@ public sealed class WatchTests
         }
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Events_carry_new_and_previous_values()
     {
         await using var t = await OpenAsync();
@@ -79,7 +84,7 @@ public sealed class WatchTests
             events.Select(e => (e.Type, e.Key, String(e.Value), String(e.PreviousValue), e.Revision)));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_watch_only_sees_its_prefix()
     {
         await using var t = await OpenAsync();
@@ -127,7 +132,7 @@ public sealed class WatchTests
         Assert.Equal(store.CurrentRevision, live[0].Revision);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Replays_history_from_memory()
     {
         await using var t = await OpenAsync();
@@ -135,7 +140,7 @@ public sealed class WatchTests
         await AssertReplayAsync(t.Store, 2, expected);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Replays_history_from_the_log_when_memory_does_not_reach_back()
     {
         await using var t = await OpenAsync(o => o with { WatchHistoryCapacity = 1 });
@@ -143,7 +148,7 @@ public sealed class WatchTests
         await AssertReplayAsync(t.Store, 2, expected);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Replays_history_from_the_log_after_reopen()
     {
         await using var t = await OpenAsync();
@@ -152,7 +157,7 @@ public sealed class WatchTests
         await AssertReplayAsync(t.Store, 2, expected);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_replay_longer_than_the_buffer_applies_back_pressure_instead_of_dropping()
     {
         await using var t = await OpenAsync(o => o with { WatchChannelCapacity = 4, WatchHistoryCapacity = 64 });
@@ -166,7 +171,7 @@ public sealed class WatchTests
         Assert.Equal(Enumerable.Range(1, 3000).Select(i => (long)i), events.Select(e => e.Revision));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_watch_below_the_compacted_revision_is_refused()
     {
         await using var t = await OpenAsync();
@@ -183,7 +188,7 @@ public sealed class WatchTests
         Assert.Equal([5L, 6L], events.Select(e => e.Revision));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_watch_below_the_compacted_revision_after_reopen_is_refused_and_above_replays_from_the_log()
     {
         await using var t = await OpenAsync();
@@ -195,7 +200,7 @@ public sealed class WatchTests
         await AssertReplayAsync(t.Store, 4, expected.Skip(2).ToList());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Progress_comes_after_pending_events_with_a_safe_revision()
     {
         await using var t = await OpenAsync();
@@ -214,7 +219,7 @@ public sealed class WatchTests
         Assert.Null(events[5].PreviousValue);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Progress_requested_during_a_replay_follows_the_replay()
     {
         await using var t = await OpenAsync(o => o with { WatchChannelCapacity = 2, WatchHistoryCapacity = 1 });
@@ -230,7 +235,7 @@ public sealed class WatchTests
         Assert.Equal(50, events[50].Revision);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_consumer_that_falls_behind_is_dropped_with_overflow()
     {
         await using var t = await OpenAsync(o => o with { WatchChannelCapacity = 3 });
@@ -250,7 +255,7 @@ public sealed class WatchTests
         Assert.Equal(10, fastEvents.Count);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Disposing_the_store_completes_watches_normally()
     {
         var t = await OpenAsync();
@@ -266,7 +271,7 @@ public sealed class WatchTests
         }
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Disposing_a_watch_completes_its_reader_and_stops_delivery()
     {
         await using var t = await OpenAsync();
@@ -279,7 +284,7 @@ public sealed class WatchTests
         Assert.True(events.Count <= 1);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_watch_from_a_future_revision_starts_there()
     {
         await using var t = await OpenAsync();
@@ -291,4 +296,18 @@ public sealed class WatchTests
         var events = await ReadAsync(watch, 2);
         Assert.Equal([4L, 5], events.Select(e => e.Revision));
     }
+}
+
+/// <summary>The contract on SQLite.</summary>
+public sealed class SqliteWatchTests : WatchTests
+{
+    /// <inheritdoc />
+    protected override StoreBackend Backend => StoreBackend.Sqlite;
+}
+
+/// <summary>The contract on PostgreSQL.</summary>
+public sealed class PostgresWatchTests : WatchTests
+{
+    /// <inheritdoc />
+    protected override StoreBackend Backend => StoreBackend.Postgres;
 }

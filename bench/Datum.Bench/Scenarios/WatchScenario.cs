@@ -63,7 +63,7 @@ public static class WatchScenario
         string scenario, string watchPath, CancellationToken ct)
     {
         // Watches get their own connection pool so they do not share HTTP/2 connections with the writer.
-        using var watchClient = new KubeHttpClient(ctx.Config, http1, ctx.Errors);
+        using var watchClient = new KubeHttpClient(ctx.WatchConfig ?? ctx.Config, http1, ctx.Errors);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var watchers = Enumerable.Range(0, watcherCount).Select(_ => new Watcher(updates)).ToArray();
         long delivered = 0;

@@ -2,7 +2,7 @@ namespace Datum.Machinery.Protobuf;
 
 /// <summary>
 /// Field numbers of the k8s.io/api and k8s.io/apimachinery generated.proto messages this server
-/// decodes, with the JSON names and omitempty behaviour of the Go types.
+/// decodes and encodes, with the JSON names and omitempty behaviour of the Go types.
 /// </summary>
 internal static class KubernetesProtoSchemas
 {
@@ -20,6 +20,19 @@ internal static class KubernetesProtoSchemas
     private static ProtoField Msgs(int n, string name, ProtoMessageType type) => new(n, name, ProtoFieldKind.Message, Repeated: true, Message: type);
 
     private static ProtoField Time(int n, string name) => new(n, name, ProtoFieldKind.Time);
+
+    private static ProtoField MicroTime(int n, string name) => new(n, name, ProtoFieldKind.MicroTime);
+
+    // Pointer scalars (*string, *int32) are written whenever set, so "" and 0 survive a round trip.
+    private static ProtoField OptStr(int n, string name) => new(n, name, ProtoFieldKind.String, OmitEmpty: false);
+
+    private static ProtoField OptInt32(int n, string name) => new(n, name, ProtoFieldKind.Int32, OmitEmpty: false);
+
+    // A list kind: ListMeta metadata = 1, repeated items = 2.
+    private static ProtoMessageType List(ProtoMessageType item) => new(
+        item.Name + "List",
+        Msg(1, "metadata", ListMeta),
+        Msgs(2, "items", item));
 
     // meta/v1
     private static readonly ProtoMessageType OwnerReference = new(
@@ -58,6 +71,13 @@ internal static class KubernetesProtoSchemas
         Msgs(13, "ownerReferences", OwnerReference),
         Strs(14, "finalizers"),
         Msgs(17, "managedFields", ManagedFieldsEntry));
+
+    private static readonly ProtoMessageType ListMeta = new(
+        "ListMeta",
+        Str(1, "selfLink"),
+        Str(2, "resourceVersion"),
+        Str(3, "continue"),
+        new ProtoField(4, "remainingItemCount", ProtoFieldKind.Int64, OmitEmpty: false));
 
     private static readonly ProtoMessageType LabelSelectorRequirement = new(
         "LabelSelectorRequirement",
@@ -111,6 +131,20 @@ internal static class KubernetesProtoSchemas
         Msgs(2, "secrets", ObjectReference),
         Msgs(3, "imagePullSecrets", new ProtoMessageType("LocalObjectReference", Str(1, "name"))),
         OptBool(4, "automountServiceAccountToken"));
+
+    // coordination/v1
+    private static readonly ProtoMessageType Lease = new(
+        "Lease",
+        Msg(1, "metadata", ObjectMeta),
+        Msg(2, "spec", new ProtoMessageType(
+            "LeaseSpec",
+            OptStr(1, "holderIdentity"),
+            OptInt32(2, "leaseDurationSeconds"),
+            MicroTime(3, "acquireTime"),
+            MicroTime(4, "renewTime"),
+            OptInt32(5, "leaseTransitions"),
+            OptStr(6, "strategy"),
+            OptStr(7, "preferredHolder"))));
 
     // authorization/v1
     private static readonly ProtoMessageType ResourceAttributes = new(
@@ -230,7 +264,7 @@ internal static class KubernetesProtoSchemas
             Strs(4, "audiences"),
             Str(3, "error"))));
 
-    /// <summary>Top-level kinds by (apiVersion, kind).</summary>
+    /// <summary>Top-level kinds, and the list kinds of the stored ones, by (apiVersion, kind).</summary>
     public static IReadOnlyDictionary<(string ApiVersion, string Kind), ProtoMessageType> Kinds { get; } =
         new Dictionary<(string, string), ProtoMessageType>
         {
@@ -245,5 +279,11 @@ internal static class KubernetesProtoSchemas
             [("authentication.k8s.io/v1", "SelfSubjectReview")] = SelfSubjectReview,
             [("authentication.k8s.io/v1", "TokenRequest")] = TokenRequest,
             [("authentication.k8s.io/v1", "TokenReview")] = TokenReview,
+            [("coordination.k8s.io/v1", "Lease")] = Lease,
+            [("v1", "ConfigMapList")] = List(ConfigMap),
+            [("v1", "SecretList")] = List(Secret),
+            [("v1", "NamespaceList")] = List(Namespace),
+            [("v1", "ServiceAccountList")] = List(ServiceAccount),
+            [("coordination.k8s.io/v1", "LeaseList")] = List(Lease),
         }.AsReadOnly();
 }

@@ -4,13 +4,51 @@ using System.Text.Json.Nodes;
 namespace Datum.Machinery.Protobuf;
 
 /// <summary>
-/// Decodes request bodies sent as <c>application/vnd.kubernetes.protobuf</c>: the magic
-/// <c>k8s\0</c> followed by a runtime.Unknown envelope whose raw bytes are the generated.proto
+/// Decodes request bodies sent as, and encodes responses in, <c>application/vnd.kubernetes.protobuf</c>:
+/// the magic <c>k8s\0</c> followed by a runtime.Unknown envelope whose raw bytes are the generated.proto
 /// message of the kind named in its TypeMeta.
 /// </summary>
 public static class KubernetesProtobuf
 {
+    /// <summary>The media type of Kubernetes protobuf.</summary>
+    public const string MediaType = "application/vnd.kubernetes.protobuf";
+
     private static ReadOnlySpan<byte> Magic => "k8s\0"u8;
+
+    /// <summary>True when objects (or lists) of this apiVersion and kind have a protobuf schema here.</summary>
+    public static bool CanEncode(string apiVersion, string kind) => KubernetesProtoSchemas.Kinds.ContainsKey((apiVersion, kind));
+
+    /// <summary>
+    /// Encodes <paramref name="obj"/> (which names its apiVersion and kind) as Go's apiserver would: the magic,
+    /// then runtime.Unknown {typeMeta, raw, contentEncoding "", contentType ""}. Maps are written sorted by key,
+    /// times as {seconds, nanos}, FieldsV1 as its JSON bytes, and zero values of omitempty fields are left out.
+    /// apiVersion and kind of list items are dropped (the protobuf items carry no TypeMeta).
+    /// </summary>
+    /// <exception cref="ProtobufEncodeException">
+    /// The kind has no schema, or the object holds a field or value its schema does not describe.
+    /// </exception>
+    public static byte[] Encode(JsonObject obj)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        var apiVersion = obj["apiVersion"] is JsonValue av && av.TryGetValue<string>(out var a) ? a : string.Empty;
+        var kind = obj["kind"] is JsonValue kv && kv.TryGetValue<string>(out var k) ? k : string.Empty;
+        if (!KubernetesProtoSchemas.Kinds.TryGetValue((apiVersion, kind), out var type))
+        {
+            throw new ProtobufEncodeException($"protobuf is not supported for {kind} in {apiVersion}");
+        }
+        var raw = ProtoJsonEncoder.EncodeMessage(obj, type);
+
+        var typeMeta = new ProtoOutput();
+        typeMeta.String(1, apiVersion);
+        typeMeta.String(2, kind);
+        var unknown = new ProtoOutput();
+        unknown.Raw(Magic);
+        unknown.Message(1, typeMeta);
+        unknown.Message(2, raw);
+        unknown.String(3, string.Empty);
+        unknown.String(4, string.Empty);
+        return unknown.WrittenSpan.ToArray();
+    }
 
     /// <summary>True when <paramref name="body"/> starts with the Kubernetes protobuf magic bytes.</summary>
     public static bool HasMagic(ReadOnlySpan<byte> body) => body.StartsWith(Magic);
@@ -19,10 +57,10 @@ public static class KubernetesProtobuf
     /// Returns the JSON object a client would have sent for the same object: apiVersion, kind,
     /// metadata and the kind's fields, with zero-valued omitempty fields left out, maps as objects,
     /// bytes as base64 strings, times as RFC 3339 UTC seconds and managedFields' fieldsV1 as JSON.
-    /// Supported: v1 ConfigMap, Secret, Namespace, ServiceAccount; authorization.k8s.io/v1
-    /// SelfSubjectAccessReview, SelfSubjectRulesReview, SubjectAccessReview,
-    /// LocalSubjectAccessReview; authentication.k8s.io/v1 SelfSubjectReview, TokenRequest,
-    /// TokenReview. Unknown fields are skipped.
+    /// Supported: v1 ConfigMap, Secret, Namespace, ServiceAccount and their lists; coordination.k8s.io/v1
+    /// Lease and LeaseList; authorization.k8s.io/v1 SelfSubjectAccessReview, SelfSubjectRulesReview,
+    /// SubjectAccessReview, LocalSubjectAccessReview; authentication.k8s.io/v1 SelfSubjectReview,
+    /// TokenRequest, TokenReview. Unknown fields are skipped; list items carry no apiVersion/kind.
     /// </summary>
     /// <exception cref="ProtobufDecodeException">
     /// The bytes are malformed, or (with <see cref="ProtobufDecodeException.IsUnsupportedKind"/>)
@@ -82,6 +120,10 @@ public static class KubernetesProtobuf
         }
 
         var fields = ProtoJsonDecoder.DecodeMessage(raw, type);
+        if (type.Fields.TryGetValue(2, out var items) && items.JsonName == "items" && fields["items"] is null)
+        {
+            fields["items"] = new JsonArray(); // an empty list has no items on the wire; its JSON says [].
+        }
         var result = new JsonObject
         {
             ["apiVersion"] = apiVersion,

@@ -10,6 +10,7 @@ internal enum ProtoFieldKind
     Int64,
     Message,
     Time,
+    MicroTime,
     FieldsV1,
     StringMap,
     BytesMap,

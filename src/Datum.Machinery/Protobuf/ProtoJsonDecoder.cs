@@ -77,6 +77,7 @@ internal static class ProtoJsonDecoder
                 value = DecodeMessage(reader.ReadLengthDelimited(), field.Message!, depth + 1);
                 break;
             case ProtoFieldKind.Time:
+            case ProtoFieldKind.MicroTime:
                 value = DecodeTime(reader.ReadLengthDelimited(), type, field);
                 break;
             case ProtoFieldKind.FieldsV1:
@@ -109,7 +110,8 @@ internal static class ProtoJsonDecoder
     private static string Utf8(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
 
     // metav1.Time is google.protobuf.Timestamp-shaped; the zero time (both fields 0) is Go's zero
-    // value, which marshals to null, so it is left out. JSON carries second precision (RFC 3339).
+    // value, which marshals to null, so it is left out. JSON carries second precision (RFC 3339);
+    // MicroTime carries six fractional digits.
     private static JsonNode? DecodeTime(ReadOnlySpan<byte> data, ProtoMessageType type, ProtoField field)
     {
         long seconds = 0;
@@ -145,6 +147,11 @@ internal static class ProtoJsonDecoder
             throw new ProtobufDecodeException($"{type.Name}.{field.JsonName} holds an out-of-range time");
         }
         var time = DateTimeOffset.FromUnixTimeSeconds(seconds);
+        if (field.Kind == ProtoFieldKind.MicroTime)
+        {
+            time = time.AddTicks(nanos / 100);
+            return JsonValue.Create(time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture));
+        }
         return JsonValue.Create(time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
     }
 

@@ -126,8 +126,9 @@ public sealed partial class LeaderElector
             }
             try
             {
-                // Wake exactly when another holder's lease would expire if that comes before the next retry.
-                var wait = Jittered(Options.RetryPeriod);
+                // Candidates look twice per retry period, so a lease released on graceful stop changes hands in about a
+                // second; and they wake exactly when another holder's lease would expire if that comes first.
+                var wait = Jittered(Options.RetryPeriod / 2);
                 if (_expiresIn < wait) wait = _expiresIn + TimeSpan.FromMilliseconds(10);
                 await Task.Delay(wait, _time, ct).ConfigureAwait(false);
             }

@@ -39,6 +39,6 @@ public sealed class NamespaceFinalizeSubresource : ISubresource
             if (precondition is not null) ((JsonObject)current["metadata"]!)["resourceVersion"] = precondition.DeepClone();
             return current;
         }, requireResourceVersion: false, request.Aborted).ConfigureAwait(false);
-        await ResponseWriter.WriteJsonAsync(request.Http, 200, stored.Value, request.Aborted).ConfigureAwait(false);
+        await ResponseWriter.WriteObjectAsync(request.Http, 200, stored.Value, request.Aborted).ConfigureAwait(false);
     }
 }

@@ -103,7 +103,7 @@ internal sealed class TokenRequestSubresource : ISubresource
                 ["expirationTimestamp"] = ObjectFields.FormatTime(issued.ExpirationTimestamp),
             },
         };
-        await ResponseWriter.WriteJsonAsync(request.Http, 201, ObjectEncoding.Encode(answer), request.Aborted).ConfigureAwait(false);
+        await ResponseWriter.WriteObjectAsync(request.Http, 201, ObjectEncoding.Encode(answer), request.Aborted).ConfigureAwait(false);
     }
 
     private static long ReadExpiration(JsonObject spec, string name)

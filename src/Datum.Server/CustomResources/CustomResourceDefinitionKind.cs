@@ -75,6 +75,8 @@ public static class CustomResourceDefinitionKind
         ShortNames = ["crd", "crds"],
         Categories = ["api-extensions"],
         HasStatusSubresource = true,
+        // One catalog serves every control plane, so a CRD anywhere but the platform would leak across tenants.
+        PlatformOnly = true,
         Schema = CommonSchemas.TopLevel(
             "CustomResourceDefinition represents a resource that should be exposed on the API server. Its name MUST be in the format <.spec.name>.<.spec.group>.",
             ("spec", Object("CustomResourceDefinitionSpec describes how a user wants their resource to appear",

@@ -58,17 +58,34 @@ public sealed class DatumServer : IAsyncDisposable
     /// <summary>The storage underneath (for in-process controllers and tests).</summary>
     public IRevisionedStore Store => _store;
 
+    /// <summary>
+    /// The pki files every replica on a shared datastore uses (the serving certificate stays per replica, issued
+    /// by the shared CA for its own host names).
+    /// </summary>
+    private static readonly string[] SharedPkiFiles = ["pki/ca.crt", "pki/ca.key", "pki/admin.crt", "pki/admin.key", "pki/admin.token", "pki/" + ServiceAccountSigningKey.FileName];
+
     /// <summary>Starts a server and returns when it accepts connections.</summary>
     public static async Task<DatumServer> StartAsync(DatumServerOptions options, CancellationToken ct)
     {
         Directory.CreateDirectory(options.DataDirectory);
-        var credentials = await ClusterCredentials.LoadOrCreateAsync(options.DataDirectory, ct).ConfigureAwait(false);
-        var serviceAccountTokens = new ServiceAccountTokens(
-            await ServiceAccountSigningKey.LoadOrCreateAsync(credentials.PkiDirectory, ct).ConfigureAwait(false), credentials.Time);
-        var store = await RevisionedStore.OpenSqliteAsync(new RevisionedStoreOptions(Path.Combine(options.DataDirectory, "datum.db"))
+        async Task<(ClusterCredentials, ServiceAccountSigningKey)> LoadCredentialsAsync(CancellationToken c)
         {
+            var loaded = await ClusterCredentials.LoadOrCreateAsync(options.DataDirectory, c).ConfigureAwait(false);
+            return (loaded, await ServiceAccountSigningKey.LoadOrCreateAsync(loaded.PkiDirectory, c).ConfigureAwait(false));
+        }
+        // With a shared datastore every replica must accept the same credentials: they live in the database.
+        var (credentials, signingKey) = string.IsNullOrEmpty(options.DatastoreEndpoint)
+            ? await LoadCredentialsAsync(ct).ConfigureAwait(false)
+            : await Datum.Storage.Postgres.PostgresSharedFiles.SynchronizeAsync(
+                options.DatastoreEndpoint, options.DataDirectory, SharedPkiFiles, LoadCredentialsAsync, ct).ConfigureAwait(false);
+        var serviceAccountTokens = new ServiceAccountTokens(signingKey, credentials.Time);
+        var store = await RevisionedStore.OpenAsync(new RevisionedStoreOptions(Path.Combine(options.DataDirectory, "datum.db"))
+        {
+            DatastoreEndpoint = options.DatastoreEndpoint,
             CompactionInterval = options.CompactionInterval,
             CompactionRetention = options.CompactionRetention,
+            // Background compaction and (PostgreSQL) the change feed retry on their own; say why they had to.
+            OnBackgroundError = e => Console.Error.WriteLine($"{DateTime.Now:HH:mm:ss} warn: storage: {e.GetBaseException().Message}"),
         }, ct).ConfigureAwait(false);
         try
         {
@@ -77,7 +94,8 @@ public sealed class DatumServer : IAsyncDisposable
             BuiltinKinds.AddTo(catalog, authorizer);
             options.ConfigureKinds?.Invoke(catalog);
             foreach (var module in options.Modules) module.AddKinds(catalog);
-            var admission = options.Modules.SelectMany(m => m.CreateAdmissionPlugins(store, catalog)).ToList();
+            var admission = new List<IAdmissionPlugin> { new PlatformOnlyAdmission() };
+            admission.AddRange(options.Modules.SelectMany(m => m.CreateAdmissionPlugins(store, catalog)));
             var resourceStore = new ResourceStore(store, admission, TimeProvider.System);
             await Tenancy.ControlPlaneBootstrap.EnsureNamespacesAsync(resourceStore, StorageKeys.RootCluster, NamespaceKind.SystemNamespaces, ct).ConfigureAwait(false);
 

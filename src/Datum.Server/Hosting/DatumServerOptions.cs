@@ -10,6 +10,12 @@ public sealed record DatumServerOptions
     /// <summary>Where the database, certificates and kubeconfig live.</summary>
     public required string DataDirectory { get; init; }
 
+    /// <summary>
+    /// A PostgreSQL datastore (<c>postgres://user:pass@host:port/db</c>) shared by any number of replicas; null or
+    /// empty keeps the embedded SQLite file in <see cref="DataDirectory"/>.
+    /// </summary>
+    public string? DatastoreEndpoint { get; init; }
+
     /// <summary>The address to listen on (HTTPS only).</summary>
     public IPAddress BindAddress { get; init; } = IPAddress.Loopback;
 

@@ -26,7 +26,7 @@ public static class ApplyPatchHandler
         CheckTypeMeta(config, request.Scope.Definition);
         var (stored, created) = await request.Store.ApplyAsync(request.Scope, request.Info.Name!, config, force, request.Aborted).ConfigureAwait(false);
         ResponseWriter.AddWarnings(request.Http, request.Scope);
-        await ResponseWriter.WriteJsonAsync(request.Http, created ? 201 : 200, stored.Value, request.Aborted).ConfigureAwait(false);
+        await ResponseWriter.WriteObjectAsync(request.Http, created ? 201 : 200, stored.Value, request.Aborted).ConfigureAwait(false);
     }
 
     /// <summary>400 when <c>force</c> is given on a patch that is not an apply.</summary>

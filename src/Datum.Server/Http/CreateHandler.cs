@@ -16,12 +16,12 @@ public static class CreateHandler
             var answer = await review(new Registry.ReviewContext(request.Scope.User, request.Scope.Cluster), obj, request.Aborted).ConfigureAwait(false);
             answer["apiVersion"] = definition.ApiVersion;
             answer["kind"] = definition.Kind;
-            await ResponseWriter.WriteJsonAsync(request.Http, 201, Registry.ObjectEncoding.Encode(answer), request.Aborted).ConfigureAwait(false);
+            await ResponseWriter.WriteObjectAsync(request.Http, 201, Registry.ObjectEncoding.Encode(answer), request.Aborted).ConfigureAwait(false);
             return;
         }
         if (request.Info.Name is not null) throw ApiException.MethodNotAllowed($"POST is not supported on a named {definition.Plural} object");
         var stored = await request.Store.CreateAsync(request.Scope, obj, request.Aborted).ConfigureAwait(false);
         ResponseWriter.AddWarnings(request.Http, request.Scope);
-        await ResponseWriter.WriteJsonAsync(request.Http, 201, CustomResources.CustomResourceVersions.Present(request.Scope.Definition, stored.Value), request.Aborted).ConfigureAwait(false);
+        await ResponseWriter.WriteObjectAsync(request.Http, 201, CustomResources.CustomResourceVersions.Present(request.Scope.Definition, stored.Value), request.Aborted).ConfigureAwait(false);
     }
 }

@@ -15,7 +15,7 @@ public static class DeleteHandler
         var scope = options.ScopeFor(request.Scope);
         var (stored, _) = await request.Store.DeleteAsync(scope, request.Info.Name!, options.Preconditions, options.Propagation, request.Aborted).ConfigureAwait(false);
         ResponseWriter.AddWarnings(request.Http, scope);
-        await ResponseWriter.WriteJsonAsync(request.Http, 200, CustomResources.CustomResourceVersions.Present(request.Scope.Definition, stored.Value), request.Aborted).ConfigureAwait(false);
+        await ResponseWriter.WriteObjectAsync(request.Http, 200, CustomResources.CustomResourceVersions.Present(request.Scope.Definition, stored.Value), request.Aborted).ConfigureAwait(false);
     }
 
     /// <summary>Deletes every object of the collection that matches the selectors; returns the deleted list.</summary>

@@ -16,12 +16,14 @@ public static class GetHandler
             throw new ApiException(504, "Timeout", $"Too large resource version: {minimum}, current: {request.Store.Storage.CurrentRevision}");
         }
         var format = OutputFormat.Negotiate(request.Http.Request, forList: false);
-        var body = format.Shape switch
+        if (format.Shape == OutputShape.Object)
         {
-            OutputShape.Table => TableWriter.Table(request.Scope.Definition, [stored], format, request.Query("includeObject"), null, null, TimeProvider.System),
-            OutputShape.Metadata => TableWriter.Partial(stored, format.MetaVersion),
-            _ => CustomResources.CustomResourceVersions.Present(request.Scope.Definition, stored.Value),
-        };
+            await ResponseWriter.WriteObjectAsync(request.Http, 200, CustomResources.CustomResourceVersions.Present(request.Scope.Definition, stored.Value), request.Aborted).ConfigureAwait(false);
+            return;
+        }
+        var body = format.Shape == OutputShape.Table
+            ? TableWriter.Table(request.Scope.Definition, [stored], format, request.Query("includeObject"), null, null, TimeProvider.System)
+            : TableWriter.Partial(stored, format.MetaVersion);
         await ResponseWriter.WriteJsonAsync(request.Http, 200, body, request.Aborted).ConfigureAwait(false);
     }
 }

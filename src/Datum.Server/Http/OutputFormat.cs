@@ -20,6 +20,24 @@ public readonly record struct OutputFormat(OutputShape Shape, string MetaVersion
     public static OutputFormat Plain => new(OutputShape.Object, "v1");
 
     /// <summary>
+    /// True when Accept lists plain <c>application/vnd.kubernetes.protobuf</c> before any JSON or wildcard
+    /// entry, as client-go typed clients send it (<c>application/vnd.kubernetes.protobuf,application/json</c>).
+    /// Protobuf entries with <c>as=</c> (Table, PartialObjectMetadata) are not produced here and are skipped.
+    /// </summary>
+    public static bool PrefersProtobuf(HttpRequest request)
+    {
+        var accept = request.Headers.Accept.ToString();
+        if (!accept.Contains("protobuf", StringComparison.Ordinal)) return false;
+        foreach (var entry in accept.Split(','))
+        {
+            var parts = entry.Split(';', StringSplitOptions.TrimEntries);
+            if (parts[0] is "application/json" or "*/*" or "application/*") return false;
+            if (parts[0] == Datum.Machinery.Protobuf.KubernetesProtobuf.MediaType && !parts.Skip(1).Any(p => p.StartsWith("as=", StringComparison.Ordinal))) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
     /// Picks the first Accept entry this server can produce, as the apiserver does; entries it cannot produce
     /// (protobuf, CBOR) are skipped, and anything else falls back to plain JSON.
     /// </summary>

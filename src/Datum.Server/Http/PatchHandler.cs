@@ -35,7 +35,7 @@ public static class PatchHandler
             return result as JsonObject ?? throw ApiException.BadRequest("the patch must leave a JSON object");
         }, requireResourceVersion: false, request.Aborted).ConfigureAwait(false);
         ResponseWriter.AddWarnings(request.Http, request.Scope);
-        await ResponseWriter.WriteJsonAsync(request.Http, 200, CustomResources.CustomResourceVersions.Present(request.Scope.Definition, stored.Value), request.Aborted).ConfigureAwait(false);
+        await ResponseWriter.WriteObjectAsync(request.Http, 200, CustomResources.CustomResourceVersions.Present(request.Scope.Definition, stored.Value), request.Aborted).ConfigureAwait(false);
     }
 
     private static Func<JsonObject, JsonNode?> PatchWith(byte[] body, ResourceRequest request, Func<JsonObject, JsonNode?, JsonNode?> patcher)

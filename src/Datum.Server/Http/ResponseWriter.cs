@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Datum.Machinery.Api;
+using Datum.Machinery.Protobuf;
 using Datum.Server.Registry;
 using Datum.Storage;
 using Microsoft.AspNetCore.Http;
@@ -17,6 +18,42 @@ public static class ResponseWriter
     {
         context.Response.StatusCode = statusCode;
         context.Response.ContentType = "application/json";
+        context.Response.ContentLength = body.Length;
+        return context.Response.Body.WriteAsync(body, ct).AsTask();
+    }
+
+    /// <summary>
+    /// Writes an object: as Kubernetes protobuf when the client prefers it and the kind has a protobuf schema
+    /// (anything the schema cannot carry falls back to JSON, which client-go accepts by Content-Type), else JSON.
+    /// </summary>
+    public static Task WriteObjectAsync(HttpContext context, int statusCode, byte[] json, CancellationToken ct)
+    {
+        if (OutputFormat.PrefersProtobuf(context.Request) && TryProtobuf(json) is { } protobuf)
+        {
+            return WriteProtobufAsync(context, statusCode, protobuf, ct);
+        }
+        return WriteJsonAsync(context, statusCode, json, ct);
+    }
+
+    private static byte[]? TryProtobuf(byte[] json)
+    {
+        try
+        {
+            if (System.Text.Json.Nodes.JsonNode.Parse(json) is not System.Text.Json.Nodes.JsonObject obj) return null;
+            var apiVersion = obj["apiVersion"]?.GetValueKind() == JsonValueKind.String ? obj["apiVersion"]!.GetValue<string>() : "";
+            var kind = obj["kind"]?.GetValueKind() == JsonValueKind.String ? obj["kind"]!.GetValue<string>() : "";
+            return KubernetesProtobuf.CanEncode(apiVersion, kind) ? KubernetesProtobuf.Encode(obj) : null;
+        }
+        catch (ProtobufEncodeException)
+        {
+            return null;
+        }
+    }
+
+    private static Task WriteProtobufAsync(HttpContext context, int statusCode, byte[] body, CancellationToken ct)
+    {
+        context.Response.StatusCode = statusCode;
+        context.Response.ContentType = KubernetesProtobuf.MediaType;
         context.Response.ContentLength = body.Length;
         return context.Response.Body.WriteAsync(body, ct).AsTask();
     }
@@ -41,6 +78,12 @@ public static class ResponseWriter
     /// <summary>Writes a list by splicing the items' stored bytes into the list envelope.</summary>
     public static async Task WriteListAsync(HttpContext context, ResourceDefinition definition, IReadOnlyList<StoredObject> items, long revision, string? continueToken, CancellationToken ct)
     {
+        if (OutputFormat.PrefersProtobuf(context.Request) && KubernetesProtobuf.CanEncode(definition.ApiVersion, definition.ListKind) &&
+            TryProtobufList(definition, items, revision, continueToken) is { } protobuf)
+        {
+            await WriteProtobufAsync(context, 200, protobuf, ct).ConfigureAwait(false);
+            return;
+        }
         var head = new MemoryStream(256);
         using (var writer = new Utf8JsonWriter(head, Datum.Machinery.Objects.JsonWriting.Options))
         {
@@ -70,6 +113,29 @@ public static class ResponseWriter
         }
         body.Write("]}"u8);
         await body.FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    private static byte[]? TryProtobufList(ResourceDefinition definition, IReadOnlyList<StoredObject> items, long revision, string? continueToken)
+    {
+        var metadata = new System.Text.Json.Nodes.JsonObject { ["resourceVersion"] = ObjectEncoding.Rv(revision) };
+        if (continueToken is not null) metadata["continue"] = continueToken;
+        var array = new System.Text.Json.Nodes.JsonArray();
+        foreach (var item in items) array.Add(ObjectEncoding.Decode(item.Value));
+        var list = new System.Text.Json.Nodes.JsonObject
+        {
+            ["apiVersion"] = definition.ApiVersion,
+            ["kind"] = definition.ListKind,
+            ["metadata"] = metadata,
+            ["items"] = array,
+        };
+        try
+        {
+            return KubernetesProtobuf.Encode(list);
+        }
+        catch (ProtobufEncodeException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Serializes a small document built with a writer callback.</summary>

@@ -10,6 +10,6 @@ public static class UpdateHandler
         var obj = RequestBody.DecodeObject(RequestBody.MediaType(request.Http.Request), body, request.Scope);
         var stored = await request.Store.UpdateAsync(request.Scope, request.Info.Name!, _ => obj, requireResourceVersion: true, request.Aborted).ConfigureAwait(false);
         ResponseWriter.AddWarnings(request.Http, request.Scope);
-        await ResponseWriter.WriteJsonAsync(request.Http, 200, CustomResources.CustomResourceVersions.Present(request.Scope.Definition, stored.Value), request.Aborted).ConfigureAwait(false);
+        await ResponseWriter.WriteObjectAsync(request.Http, 200, CustomResources.CustomResourceVersions.Present(request.Scope.Definition, stored.Value), request.Aborted).ConfigureAwait(false);
     }
 }

@@ -61,6 +61,9 @@ public sealed record ResourceDefinition
     public IReadOnlyDictionary<string, Func<JsonObject, string?>> SelectableFields { get; init; } =
         new Dictionary<string, Func<JsonObject, string?>>();
 
+    /// <summary>Objects of this kind exist only in the platform control plane (see <see cref="PlatformOnlyAdmission"/>).</summary>
+    public bool PlatformOnly { get; init; }
+
     /// <summary>Subresources with their own handlers, by name (besides <c>status</c>).</summary>
     public IReadOnlyList<ISubresource> Subresources { get; init; } = [];
 
