@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using Datum.Iam;
 using Datum.ResourceManager;
 using Datum.Runtime.Client;
 using Datum.Runtime.Hosting;
@@ -47,7 +48,7 @@ internal static class UpCommand
                     BindAddress = address,
                     SecurePort = parse.GetValue(port),
                     LogLevel = parse.GetValue(logLevel),
-                }.AddResourceManager(), ct).ConfigureAwait(false);
+                }.AddResourceManager().AddIam(), ct).ConfigureAwait(false);
             }
             catch (IOException e)
             {
