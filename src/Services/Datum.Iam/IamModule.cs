@@ -36,6 +36,9 @@ internal sealed class IamModule : IServerModule, IAuthorizerProvider
     private IamAuthorizer? _authorizer;
     private IRevisionedStore? _storage;
 
+    /// <summary>The authorizer, once the server created it.</summary>
+    public IamAuthorizer? Authorizer => _authorizer;
+
     /// <inheritdoc />
     public IAuthorizer CreateAuthorizer(IRevisionedStore storage, ResourceCatalog catalog)
     {
