@@ -99,7 +99,7 @@ public sealed class DatumServer : IAsyncDisposable
             var userTokens = new UserTokens(await ServiceAccountSigningKey.LoadOrCreateAsync(credentials.PkiDirectory, ct).ConfigureAwait(false), credentials.Time);
             builder.Services.AddSingleton(userTokens);
             builder.Services.AddSingleton(new RequestAuthenticator(credentials,
-                [new ServiceAccountTokenAuthenticator(serviceAccountTokens, resourceStore), new UserTokenAuthenticator(userTokens)]));
+                [new UserTokenAuthenticator(userTokens), new ServiceAccountTokenAuthenticator(serviceAccountTokens, resourceStore)]));
             builder.Services.AddSingleton<DiscoveryDocuments>();
             builder.Services.AddSingleton<OpenApiDocuments>();
             builder.Services.AddSingleton(options.Watch);

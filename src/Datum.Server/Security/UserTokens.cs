@@ -16,8 +16,12 @@ public sealed class UserTokens : IDisposable
     /// <summary>The <c>iss</c> of user tokens.</summary>
     public const string Issuer = "https://datum.miloapis.com/user-tokens";
 
+    private const int CacheLimit = 10_000;
     private readonly ServiceAccountSigningKey _key;
     private readonly TimeProvider _time;
+
+    // Verified tokens (an ECDSA verification costs far more than the rest of a request), until they expire.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (UserInfo User, long Expires)> _verified = new(StringComparer.Ordinal);
 
     internal UserTokens(ServiceAccountSigningKey key, TimeProvider time)
     {
@@ -55,19 +59,37 @@ public sealed class UserTokens : IDisposable
     /// <summary>The user of a valid token (signature, issuer, validity period with 60 s leeway), else null.</summary>
     public UserInfo? Validate(string token)
     {
+        ArgumentNullException.ThrowIfNull(token);
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
+        if (_verified.TryGetValue(token, out var cached))
+        {
+            if (now <= cached.Expires + 60) return cached.User;
+            _verified.TryRemove(token, out _);
+        }
+        var verified = Verify(token, now);
+        if (verified is { } v)
+        {
+            if (_verified.Count >= CacheLimit) _verified.Clear();
+            _verified[token] = v;
+        }
+        return verified?.User;
+    }
+
+    private (UserInfo User, long Expires)? Verify(string token, long now)
+    {
         var parts = token.Split('.');
         if (parts.Length != 3) return null;
         try
         {
+            // The issuer first: tokens of other issuers (service accounts) cost no signature verification here.
+            using var payload = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[1]));
+            var root = payload.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("iss", out var iss) || iss.ValueKind != JsonValueKind.String || iss.GetString() != Issuer) return null;
             var signature = Base64Url.DecodeFromChars(parts[2]);
             if (signature.Length != 64 || !_key.Key.VerifyData(Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]), signature, HashAlgorithmName.SHA256)) return null;
             using var header = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[0]));
             if (!header.RootElement.TryGetProperty("alg", out var alg) || alg.GetString() != "ES256" || header.RootElement.TryGetProperty("crit", out _)) return null;
-            using var payload = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[1]));
-            var root = payload.RootElement;
-            if (!root.TryGetProperty("iss", out var iss) || iss.GetString() != Issuer) return null;
             if (!root.TryGetProperty("sub", out var sub) || sub.GetString() is not { Length: > 0 } name) return null;
-            var now = _time.GetUtcNow().ToUnixTimeSeconds();
             if (!root.TryGetProperty("exp", out var exp) || now > exp.GetInt64() + 60) return null;
             if (root.TryGetProperty("nbf", out var nbf) && now + 60 < nbf.GetInt64()) return null;
             var groups = new List<string>();
@@ -76,7 +98,7 @@ public sealed class UserTokens : IDisposable
                 groups.AddRange(g.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!).Where(e => e != WellKnownGroups.SystemMasters));
             }
             if (!groups.Contains(WellKnownGroups.SystemAuthenticated)) groups.Add(WellKnownGroups.SystemAuthenticated);
-            return new UserInfo(name, name, groups);
+            return (new UserInfo(name, name, groups), exp.GetInt64());
         }
         catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException or ArgumentException)
         {
