@@ -14,7 +14,9 @@ internal static class KubeconfigCommand
         var server = new Option<string>("--server") { Description = "The server URL to put in the kubeconfig (default: the URL the last `datum up` served at)." };
         var organization = new Option<string>("--organization") { Description = "Make the organization's control plane the current context." };
         var project = new Option<string>("--project") { Description = "Make the project's control plane the current context (takes precedence over --organization)." };
-        var command = new Command("kubeconfig", "Print an admin kubeconfig for the server of a data directory to standard output: the platform context, plus a current context for --organization or --project.") { dataDir, server, organization, project };
+        var user = new Option<string>("--user") { Description = "Authenticate as this user with a server-issued token (see `datum token create`) instead of the admin certificate." };
+        var ttl = new Option<string>("--ttl") { Description = "With --user: how long the token is valid.", DefaultValueFactory = _ => "24h" };
+        var command = new Command("kubeconfig", "Print a kubeconfig (admin, or --user) for the server of a data directory to standard output: the platform context, plus a current context for --organization or --project.") { dataDir, server, organization, project, user, ttl };
         command.SetAction(async (parse, ct) =>
         {
             var directory = Path.GetFullPath(parse.GetValue(dataDir) ?? DefaultDataDirectory.Resolve());
@@ -32,9 +34,21 @@ internal static class KubeconfigCommand
             var credentials = await ClusterCredentials.LoadOrCreateAsync(directory, ct).ConfigureAwait(false);
             var org = parse.GetValue(organization);
             var proj = parse.GetValue(project);
-            Console.Write(string.IsNullOrEmpty(org) && string.IsNullOrEmpty(proj)
+            string? token = null;
+            var userName = parse.GetValue(user);
+            if (!string.IsNullOrEmpty(userName))
+            {
+                if (TokenCommand.ParseDuration(parse.GetValue(ttl) ?? "") is not { } lifetime)
+                {
+                    await Console.Error.WriteLineAsync($"--ttl: '{parse.GetValue(ttl)}' is not a duration like 30m, 24h or 7d").ConfigureAwait(false);
+                    return 2;
+                }
+                using var tokens = await UserTokens.LoadAsync(directory, ct).ConfigureAwait(false);
+                token = tokens.Issue(userName, [], lifetime);
+            }
+            Console.Write(token is null && string.IsNullOrEmpty(org) && string.IsNullOrEmpty(proj)
                 ? DatumServer.AdminKubeconfig(credentials, new Uri(url))
-                : TenancyKubeconfig.Render(credentials, url, string.IsNullOrEmpty(proj) ? org : null, proj));
+                : TenancyKubeconfig.Render(credentials, url, string.IsNullOrEmpty(proj) ? org : null, proj, token, userName));
             return 0;
         });
         return command;

@@ -6,4 +6,5 @@ root.Subcommands.Add(UpCommand.Create("up", withControllers: true));
 root.Subcommands.Add(UpCommand.Create("server", withControllers: false));
 root.Subcommands.Add(ControllersCommand.Create());
 root.Subcommands.Add(KubeconfigCommand.Create());
+root.Subcommands.Add(TokenCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -3,6 +3,7 @@ using System.Net;
 using Datum.Compute;
 using Datum.Networking;
 using Datum.Networking.Provider;
+using Datum.Iam;
 using Datum.ResourceManager;
 using Datum.Runtime.Client;
 using Datum.Runtime.Clusters;
@@ -53,7 +54,7 @@ internal static class UpCommand
                     SecurePort = parse.GetValue(port),
                     DatastoreEndpoint = parse.GetValue(datastore) ?? Environment.GetEnvironmentVariable("DATUM_DATASTORE_ENDPOINT"),
                     LogLevel = parse.GetValue(logLevel),
-                }.AddResourceManager().AddNetworking().AddCompute(), ct).ConfigureAwait(false);
+                }.AddResourceManager().AddIam().AddNetworking().AddCompute(), ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException)
             {

@@ -161,6 +161,11 @@ public sealed class NodeInformer : IAsyncDisposable
         psi.ArgumentList.Add(kubeconfig);
         psi.ArgumentList.Add(ns);
         psi.Environment.Remove("KUBECONFIG");
+        // The test's own writes go to the platform plane; datum up's kubeconfig opens in the default project.
+        if (File.ReadAllText(kubeconfig).Contains("name: \"platform\"", StringComparison.Ordinal) || File.ReadAllText(kubeconfig).Contains("name: platform", StringComparison.Ordinal))
+        {
+            psi.Environment["KUBE_CONTEXT"] = "platform";
+        }
         psi.Environment["NODE_NO_WARNINGS"] = "1";
         return new NodeInformer(Process.Start(psi)!);
     }

@@ -49,8 +49,8 @@ public sealed class PostgresReplicaKubectlTests(ITestOutputHelper output)
             {
                 Assert.Equal(await File.ReadAllTextAsync(Path.Combine(a.PkiDir, file)), await File.ReadAllTextAsync(Path.Combine(b.PkiDir, file)));
             }
-            using var kubectlA = new Kubectl(a.KubeconfigPath, Log);
-            using var kubectlB = new Kubectl(b.KubeconfigPath, Log);
+            using var kubectlA = new Kubectl(a.KubeconfigPath, Log, "platform");
+            using var kubectlB = new Kubectl(b.KubeconfigPath, Log, "platform");
             var ns = ServerFixture.UniqueName("ha");
             await kubectlA.OkAsync("create", "namespace", ns);
 
@@ -220,13 +220,21 @@ public sealed class PostgresReplicaKubectlTests(ITestOutputHelper output)
 
             foreach (var replica in new[] { a, b })
             {
-                using var list = await replica.Http.GetAsync($"/api/v1/namespaces/{ns}/configmaps");
-                Assert.Equal(HttpStatusCode.OK, list.StatusCode);
-                using var listed = JsonDocument.Parse(await list.Content.ReadAsStringAsync());
-                var stored = listed.RootElement.GetProperty("items").EnumerateArray().ToDictionary(
-                    i => i.GetProperty("metadata").GetProperty("name").GetString()!,
-                    i => long.Parse(i.GetProperty("metadata").GetProperty("resourceVersion").GetString()!, CultureInfo.InvariantCulture));
-                var lost = acknowledged.Where(x => !stored.TryGetValue(x.Key, out var rv) || rv != x.Value).Select(x => x.Key).ToList();
+                // A replica follows the database's log, so a write acknowledged by the other replica may take a moment
+                // to reach its memory: look again for a while; a write that never shows up is lost.
+                List<string> lost = [];
+                for (var attempt = 0; attempt < 50; attempt++)
+                {
+                    using var list = await replica.Http.GetAsync($"/api/v1/namespaces/{ns}/configmaps");
+                    Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+                    using var listed = JsonDocument.Parse(await list.Content.ReadAsStringAsync());
+                    var stored = listed.RootElement.GetProperty("items").EnumerateArray().ToDictionary(
+                        i => i.GetProperty("metadata").GetProperty("name").GetString()!,
+                        i => long.Parse(i.GetProperty("metadata").GetProperty("resourceVersion").GetString()!, CultureInfo.InvariantCulture));
+                    lost = acknowledged.Where(x => !stored.TryGetValue(x.Key, out var rv) || rv != x.Value).Select(x => x.Key).ToList();
+                    if (lost.Count == 0) break;
+                    await Task.Delay(200);
+                }
                 Assert.True(lost.Count == 0, $"{replica.Url}: {lost.Count} acknowledged writes missing: {string.Join(", ", lost.Take(20))}");
             }
             // The watch on B stayed open across the restart: every acknowledged write once, in order.

@@ -75,7 +75,28 @@ public sealed class ServiceAccountKubectlTests : IClassFixture<ServerFixture>, I
         var withFlag = await _kubectl.OkAsync("--token", token, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}");
         Assert.Equal($"system:serviceaccount:{ns}:sa1", withFlag.Trim());
 
-        Assert.Equal("yes", (await TokenOnly(token).OkAsync("-n", ns, "auth", "can-i", "get", "configmaps")).Trim());
+        // IAM: a service account may do nothing until a PolicyBinding grants it a role (here viewer on the project).
+        var denied = await TokenOnly(token).RunAsync("-n", ns, "auth", "can-i", "get", "configmaps");
+        Assert.StartsWith("no - missing permission 'core.miloapis.com/configmaps.get'", denied.Stdout.Trim());
+        var projectUid = (await _kubectl.OkAsync("--context", "platform", "get", "project", "default-project", "-o", "jsonpath={.metadata.uid}")).Trim();
+        var applied = await _kubectl.RunAsync(["apply", "-f", "-"], $$"""
+            apiVersion: iam.miloapis.com/v1alpha1
+            kind: PolicyBinding
+            metadata: {name: sa1-viewer, namespace: {{ns}}}
+            spec:
+              roleRef: {name: viewer, namespace: datum-cloud}
+              subjects: [{kind: ServiceAccount, name: sa1, namespace: {{ns}}}]
+              resourceSelector:
+                resourceRef: {apiGroup: resourcemanager.miloapis.com, kind: Project, name: default-project, uid: {{projectUid}}}
+            """);
+        Assert.True(applied.ExitCode == 0, applied.Stderr);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await TokenOnly(token).RunAsync("-n", ns, "auth", "can-i", "get", "configmaps")).Stdout.Trim() != "yes")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the binding never took effect");
+            await Task.Delay(100);
+        }
+        Assert.StartsWith("no", (await TokenOnly(token).RunAsync("-n", ns, "auth", "can-i", "create", "configmaps")).Stdout.Trim());
     }
 
     [KubectlFact]

@@ -25,6 +25,8 @@ const restartDelayMs = Number(process.env.RESTART_DELAY_MS ?? 500);
 
 const kc = new k8s.KubeConfig();
 kc.loadFromFile(kubeconfigPath);
+// datum up's kubeconfig opens in a project; the test writes through the platform plane and says so here.
+if (process.env.KUBE_CONTEXT) kc.setCurrentContext(process.env.KUBE_CONTEXT);
 const core = kc.makeApiClient(k8s.CoreV1Api);
 
 // SYNCED is printed once, after the first start (or restart) whose list succeeded.

@@ -16,6 +16,7 @@ public static class BuiltinKinds
         catalog.Add(LeaseKind.Definition);
         catalog.Add(ServiceAccountKind.Definition);
         catalog.Add(SelfSubjectAccessReviewKind.Create(authorizer));
+        catalog.Add(SelfSubjectRulesReviewKind.Create(authorizer));
         catalog.Add(SelfSubjectReviewKind.Definition);
         catalog.Add(CustomResources.CustomResourceDefinitionKind.Definition);
     }

@@ -89,8 +89,9 @@ public sealed class DatumServer : IAsyncDisposable
         }, ct).ConfigureAwait(false);
         try
         {
-            IAuthorizer authorizer = new AuthenticatedAuthorizer();
             var catalog = new ResourceCatalog();
+            // A module (IAM) may replace the allow-all authorizer; the last one that offers wins.
+            IAuthorizer authorizer = options.Modules.OfType<IAuthorizerProvider>().LastOrDefault()?.CreateAuthorizer(store, catalog) ?? new AuthenticatedAuthorizer();
             BuiltinKinds.AddTo(catalog, authorizer);
             options.ConfigureKinds?.Invoke(catalog);
             foreach (var module in options.Modules) module.AddKinds(catalog);
@@ -113,7 +114,10 @@ public sealed class DatumServer : IAsyncDisposable
             builder.Services.AddSingleton(resourceStore);
             builder.Services.AddSingleton(authorizer);
             builder.Services.AddSingleton(serviceAccountTokens);
-            builder.Services.AddSingleton(new RequestAuthenticator(credentials, [new ServiceAccountTokenAuthenticator(serviceAccountTokens, resourceStore)]));
+            var userTokens = new UserTokens(await ServiceAccountSigningKey.LoadOrCreateAsync(credentials.PkiDirectory, ct).ConfigureAwait(false), credentials.Time);
+            builder.Services.AddSingleton(userTokens);
+            builder.Services.AddSingleton(new RequestAuthenticator(credentials,
+                [new UserTokenAuthenticator(userTokens), new ServiceAccountTokenAuthenticator(serviceAccountTokens, resourceStore)]));
             builder.Services.AddSingleton<DiscoveryDocuments>();
             builder.Services.AddSingleton<OpenApiDocuments>();
             builder.Services.AddSingleton(options.Watch);

@@ -130,7 +130,7 @@ internal sealed partial class ApiDispatcher(
             _ => method.ToLowerInvariant(),
         };
         var decision = await authorizer.AuthorizeAsync(user, new AuthorizationAttributes(verb, info.Group, info.Resource, info.Subresource, info.Namespace, info.Name), ct).ConfigureAwait(false);
-        if (!decision.Allowed) throw Forbidden(user, verb, info);
+        if (!decision.Allowed) throw Forbidden(user, verb, info, decision.Reason);
         Func<ResourceRequest, Task> handler = (method, info.Name) switch
         {
             (_, not null) when subresource is not null => subresource.HandleAsync,
@@ -151,11 +151,12 @@ internal sealed partial class ApiDispatcher(
         await handler(request).ConfigureAwait(false);
     }
 
-    private static ApiException Forbidden(UserInfo user, string verb, RequestInfo info)
+    private static ApiException Forbidden(UserInfo user, string verb, RequestInfo info, string reason)
     {
+        // As kube-apiserver: the authorizer's reason follows the standard sentence.
         var resource = info.Subresource is null ? info.Resource : $"{info.Resource}/{info.Subresource}";
         var where = info.Namespace is null ? "at the cluster scope" : $"in the namespace \"{info.Namespace}\"";
-        return new ApiException(403, "Forbidden", $"{info.Resource} {(info.Name is null ? "" : $"\"{info.Name}\" ")}is forbidden: User \"{user.Name}\" cannot {verb} resource \"{resource}\" in API group \"{info.Group}\" {where}")
+        return new ApiException(403, "Forbidden", $"{info.Resource} {(info.Name is null ? "" : $"\"{info.Name}\" ")}is forbidden: User \"{user.Name}\" cannot {verb} resource \"{resource}\" in API group \"{info.Group}\" {where}{(reason.Length > 0 ? ": " + reason : "")}")
         { DetailName = info.Name, DetailGroup = info.Group, DetailKind = info.Resource };
     }
 

@@ -54,7 +54,7 @@ internal sealed class ResourceManagerModule : IServerModule
             new ProjectController(client, new ControlPlanePurger(client, sp.GetRequiredService<ResourceCatalog>()), TimeProvider.System), ProjectController.Sources);
         AddController(services, "organization-controller", 2, (client, sp) =>
             new OrganizationController(client, new ControlPlanePurger(client, sp.GetRequiredService<ResourceCatalog>()), TimeProvider.System), OrganizationController.Sources);
-        AddController(services, "organization-membership-controller", 2, (client, _) => new OrganizationMembershipController(client, TimeProvider.System),
+        AddController(services, "organization-membership-controller", 2, (client, sp) => new OrganizationMembershipController(client, TimeProvider.System, sp.GetRequiredService<ResourceCatalog>()),
             null);
         AddController(services, "personal-organization-controller", 2, (client, _) => new PersonalOrganizationController(client), PersonalOrganizationController.Sources);
     }

@@ -12,12 +12,15 @@ public static class TenancyKubeconfig
     /// <summary>
     /// A kubeconfig with the <c>platform</c> context and, when given, one for <paramref name="project"/> (named after
     /// the project) or <paramref name="organization"/> (named <c>organization-{org}</c>), that one current.
+    /// With <paramref name="token"/> the user authenticates with that bearer token (as <paramref name="userName"/>)
+    /// instead of the admin certificate.
     /// </summary>
-    public static string Render(ClusterCredentials credentials, string baseUrl, string? organization = null, string? project = null)
+    public static string Render(ClusterCredentials credentials, string baseUrl, string? organization = null, string? project = null, string? token = null, string? userName = null)
     {
         ArgumentNullException.ThrowIfNull(credentials);
         baseUrl = baseUrl.TrimEnd('/');
         var platform = KubeconfigSpec.ForAdminCertificate(credentials, baseUrl) with { ClusterName = "datum", ContextName = PlatformContext };
+        if (token is not null) platform = platform with { ClientCertificatePem = null, ClientKeyPem = null, Token = token, UserName = userName ?? "user" };
         KubeconfigSpec? plane = null;
         if (!string.IsNullOrEmpty(project))
         {

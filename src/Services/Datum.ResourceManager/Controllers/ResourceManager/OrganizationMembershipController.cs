@@ -12,10 +12,13 @@ namespace Datum.ResourceManager.Controllers.ResourceManager;
 /// <summary>
 /// Memberships: copies the user's details (email, names, avatar) and the organization's (type, display name) into
 /// status, sets <c>Ready</c> (or <c>OrganizationNotFound</c> / <c>UserNotFound</c>), and reports each role in
-/// <c>status.appliedRoles</c> and <c>RolesApplied</c>. Roles stay <c>Pending</c> until the IAM service creates the
-/// policy bindings. Re-runs when the membership, its user or its organization changes.
+/// <c>status.appliedRoles</c> and <c>RolesApplied</c>. When IAM serves PolicyBindings (<paramref name="catalog"/> has
+/// them), each role becomes a PolicyBinding <c>{membership}-{sha256hex(roleNs/roleName)}</c> on the Organization
+/// (labels <c>resourcemanager.miloapis.com/membership</c>, <c>managed-by</c>; controller owner the membership) and
+/// bindings of removed roles are deleted; otherwise roles stay <c>Pending</c>. Re-runs when the membership, its user
+/// or its organization changes.
 /// </summary>
-internal sealed class OrganizationMembershipController(StoreClient client, TimeProvider time) : IReconciler
+internal sealed class OrganizationMembershipController(StoreClient client, TimeProvider time, ResourceCatalog? catalog = null) : IReconciler
 {
     /// <summary>What a pending role says until IAM lands.</summary>
     public const string PendingMessage = "Waiting for IAM: the policy binding is created when the IAM service is available";
@@ -55,6 +58,12 @@ internal sealed class OrganizationMembershipController(StoreClient client, TimeP
         var userName = ObjectFields.StringAt(membership, "spec.userRef.name") ?? "";
         var org = await client.GetAsync(Organization.Definition, root, null, orgName, cancellationToken).ConfigureAwait(false);
         var user = await client.GetAsync(User.Definition, root, null, userName, cancellationToken).ConfigureAwait(false);
+        var bindings = catalog?.Find("iam.miloapis.com", "v1alpha1", "policybindings");
+        var applied = new Dictionary<string, (string Binding, bool RoleExists)>(StringComparer.Ordinal);
+        if (bindings is not null && org is not null && user is not null)
+        {
+            applied = await ApplyBindingsAsync(bindings, membership, org, user, request, cancellationToken).ConfigureAwait(false);
+        }
 
         await client.UpdateStatusAsync(OrganizationMembership.Definition, root, request.Namespace, request.Name, obj =>
         {
@@ -87,15 +96,103 @@ internal sealed class OrganizationMembershipController(StoreClient client, TimeP
             }
 
             var roles = (obj["spec"]?["roles"] as JsonArray ?? []).OfType<JsonObject>().ToList();
-            status["appliedRoles"] = new JsonArray(roles.Select(r => (JsonNode?)new JsonObject
+            var previous = (status["appliedRoles"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+            status["appliedRoles"] = new JsonArray(roles.Select(r =>
             {
-                ["name"] = r["name"]?.DeepClone(), ["namespace"] = r["namespace"]?.DeepClone(), ["status"] = "Pending", ["message"] = PendingMessage,
+                var key = RoleKey(r, request.Namespace);
+                if (!applied.TryGetValue(key, out var result))
+                {
+                    return (JsonNode?)new JsonObject { ["name"] = r["name"]?.DeepClone(), ["namespace"] = r["namespace"]?.DeepClone(), ["status"] = "Pending", ["message"] = PendingMessage };
+                }
+                var entry = new JsonObject
+                {
+                    ["name"] = r["name"]?.DeepClone(), ["namespace"] = r["namespace"]?.DeepClone(),
+                    ["status"] = result.RoleExists ? "Applied" : "Failed",
+                    ["policyBindingRef"] = new JsonObject { ["name"] = result.Binding, ["namespace"] = request.Namespace },
+                };
+                if (!result.RoleExists) entry["message"] = $"role {key} not found";
+                var before = previous.FirstOrDefault(p => p["policyBindingRef"]?["name"]?.ToString() == result.Binding && p["status"]?.ToString() == "Applied");
+                if (result.RoleExists) entry["appliedAt"] = before?["appliedAt"]?.DeepClone() ?? now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+                return entry;
             }).ToArray());
+            var count = applied.Values.Count(v => v.RoleExists);
             if (roles.Count == 0) Conditions.Set(obj, "RolesApplied", "True", "NoRolesSpecified", "No roles specified", now);
-            else Conditions.Set(obj, "RolesApplied", "False", "PartialRolesApplied", $"0 of {roles.Count} role(s) applied; policy bindings come with IAM", now);
+            else if (count == roles.Count) Conditions.Set(obj, "RolesApplied", "True", "AllRolesApplied", $"All {roles.Count} role(s) applied", now);
+            else if (applied.Count == 0) Conditions.Set(obj, "RolesApplied", "False", "PartialRolesApplied", $"0 of {roles.Count} role(s) applied; policy bindings come with IAM", now);
+            else Conditions.Set(obj, "RolesApplied", "False", "PartialRolesApplied", $"{count} of {roles.Count} role(s) applied", now);
             return obj;
         }, cancellationToken).ConfigureAwait(false);
-        return ReconcileResult.Done;
+        return applied.Values.Any(v => !v.RoleExists) ? new ReconcileResult(TimeSpan.FromSeconds(5)) : ReconcileResult.Done;
+    }
+
+    private static string RoleKey(JsonObject role, string? ns) =>
+        $"{(role["namespace"]?.ToString() is { Length: > 0 } n ? n : ns)}/{role["name"]}";
+
+    /// <summary>The name of the binding for a role: <c>{membership}-{sha256hex(roleNs/roleName)}</c>.</summary>
+    public static string BindingName(string membership, string roleKey) =>
+        membership + "-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(roleKey)));
+
+    private async Task<Dictionary<string, (string Binding, bool RoleExists)>> ApplyBindingsAsync(
+        ResourceDefinition bindings, JsonObject membership, JsonObject org, JsonObject user, ReconcileRequest request, CancellationToken ct)
+    {
+        var root = StorageKeys.RootCluster;
+        var roleDefinition = catalog!.Find("iam.miloapis.com", "v1alpha1", "roles");
+        var result = new Dictionary<string, (string, bool)>(StringComparer.Ordinal);
+        var uid = ObjectFields.MetaString(membership, "uid");
+        foreach (var role in (membership["spec"]?["roles"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var key = RoleKey(role, request.Namespace);
+            var name = BindingName(request.Name, key);
+            var slash = key.IndexOf('/', StringComparison.Ordinal);
+            var exists = roleDefinition is not null
+                && await client.GetAsync(roleDefinition, root, key[..slash], key[(slash + 1)..], ct).ConfigureAwait(false) is not null;
+            await client.CreateIfMissingAsync(bindings, root, request.Namespace, new JsonObject
+            {
+                ["apiVersion"] = bindings.ApiVersion, ["kind"] = "PolicyBinding",
+                ["metadata"] = new JsonObject
+                {
+                    ["name"] = name, ["namespace"] = request.Namespace,
+                    ["labels"] = new JsonObject
+                    {
+                        ["resourcemanager.miloapis.com/membership"] = request.Name,
+                        ["resourcemanager.miloapis.com/managed-by"] = "organization-membership-controller",
+                    },
+                    ["ownerReferences"] = new JsonArray(new JsonObject
+                    {
+                        ["apiVersion"] = OrganizationMembership.Definition.ApiVersion, ["kind"] = "OrganizationMembership", ["name"] = request.Name, ["uid"] = uid,
+                        ["controller"] = true, ["blockOwnerDeletion"] = true,
+                    }),
+                },
+                ["spec"] = new JsonObject
+                {
+                    ["roleRef"] = new JsonObject { ["name"] = key[(slash + 1)..], ["namespace"] = key[..slash] },
+                    ["subjects"] = new JsonArray(new JsonObject { ["kind"] = "User", ["name"] = ObjectFields.Name(user), ["uid"] = ObjectFields.MetaString(user, "uid") }),
+                    ["resourceSelector"] = new JsonObject
+                    {
+                        ["resourceRef"] = new JsonObject
+                        {
+                            ["apiGroup"] = ResourceManagerNames.Group, ["kind"] = "Organization", ["name"] = ObjectFields.Name(org), ["uid"] = ObjectFields.MetaString(org, "uid"),
+                        },
+                    },
+                },
+            }, ct).ConfigureAwait(false);
+            result[key] = (name, exists);
+        }
+        // Bindings of roles no longer listed go.
+        var wanted = result.Values.Select(v => v.Item1).ToHashSet(StringComparer.Ordinal);
+        var page = await client.Store.Storage.ListAsync(StorageKeys.CollectionPrefix(root, bindings, request.Namespace), new ListRequest(Filter: item =>
+            (ObjectFields.Metadata(ObjectEncoding.Decode(item.Value))["labels"] as JsonObject)?["resourcemanager.miloapis.com/membership"]?.ToString() == request.Name), ct).ConfigureAwait(false);
+        foreach (var stale in page.Items.Select(i => StorageKeys.NameOf(i.Key)).Where(n => !wanted.Contains(n)))
+        {
+            try
+            {
+                await client.Store.DeleteAsync(client.Scope(bindings, root, request.Namespace), stale, new DeletePreconditions(), ct).ConfigureAwait(false);
+            }
+            catch (Datum.Machinery.Api.ApiException e) when (e.Code == 404)
+            {
+            }
+        }
+        return result;
     }
 
     private static JsonObject Compact(JsonObject obj)
