@@ -21,23 +21,7 @@ public sealed class IamKubectlTests : IClassFixture<ServerFixture>, IDisposable
     public async Task Viewer_and_editor_can_i_whoami_invitation_and_no_self_promotion()
     {
         var id = Guid.NewGuid().ToString("N")[..6];
-        // Compute kinds are not served yet: the test applies a CRD named workloads.compute.datumapis.com in the
-        // platform (CRDs are platform-wide), and IAM generates its ProtectedResource and roles from the catalog.
-        await Apply("--context", "platform", """
-            apiVersion: apiextensions.k8s.io/v1
-            kind: CustomResourceDefinition
-            metadata: {name: workloads.compute.datumapis.com}
-            spec:
-              group: compute.datumapis.com
-              scope: Namespaced
-              names: {plural: workloads, singular: workload, kind: Workload}
-              versions:
-              - name: v1alpha
-                served: true
-                storage: true
-                schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
-            """);
-        await _kubectl.OkAsync("--context", "platform", "wait", "--for=condition=Established", "crd/workloads.compute.datumapis.com", "--timeout=30s");
+        // Compute serves workloads.compute.datumapis.com; IAM generates its ProtectedResource and roles from the catalog.
 
         var viewer = "vi" + id;
         var editor = "ed" + id;
