@@ -8,6 +8,7 @@ using Datum.ResourceManager;
 using Datum.Runtime.Client;
 using Datum.Runtime.Clusters;
 using Datum.Runtime.Hosting;
+using Datum.Runtime.Leader;
 using Datum.Runtime.InProcess;
 using Datum.Server.Hosting;
 using Datum.Server.Security;
@@ -44,6 +45,7 @@ internal static class UpCommand
             }
             var directory = Path.GetFullPath(parse.GetValue(dataDir) ?? DefaultDataDirectory.Resolve());
             DatumServer server;
+            var endpoint = parse.GetValue(datastore) ?? Environment.GetEnvironmentVariable("DATUM_DATASTORE_ENDPOINT");
             var firstStart = !File.Exists(Path.Combine(directory, "datum.db"));
             try
             {
@@ -52,7 +54,7 @@ internal static class UpCommand
                     DataDirectory = directory,
                     BindAddress = address,
                     SecurePort = parse.GetValue(port),
-                    DatastoreEndpoint = parse.GetValue(datastore) ?? Environment.GetEnvironmentVariable("DATUM_DATASTORE_ENDPOINT"),
+                    DatastoreEndpoint = endpoint,
                     LogLevel = parse.GetValue(logLevel),
                 }.AddResourceManager().AddIam().AddNetworking().AddCompute(), ct).ConfigureAwait(false);
             }
@@ -64,7 +66,7 @@ internal static class UpCommand
             await using (server.ConfigureAwait(false))
             {
                 using var stopControllers = new CancellationTokenSource();
-                var controllers = withControllers ? RunControllersAsync(server, parse.GetValue(logLevel), stopControllers.Token) : Task.CompletedTask;
+                var controllers = withControllers ? RunControllersAsync(server, parse.GetValue(logLevel), !string.IsNullOrEmpty(endpoint), stopControllers.Token) : Task.CompletedTask;
                 await File.WriteAllTextAsync(Path.Combine(directory, "server-url"), server.Url.ToString().TrimEnd('/'), ct).ConfigureAwait(false);
                 if (firstStart)
                 {
@@ -97,12 +99,18 @@ internal static class UpCommand
         return command;
     }
 
-    private static async Task RunControllersAsync(DatumServer server, LogLevel logLevel, CancellationToken ct)
+    private static async Task RunControllersAsync(DatumServer server, LogLevel logLevel, bool sharedDatastore, CancellationToken ct)
     {
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(logLevel));
         var client = new KubeClient(new InProcessTransport(server.Resources, server.Catalog));
-        // One process, one manager: no leader election (a second `datum up` on the same data directory cannot start).
-        var manager = new Manager(client, new ManagerOptions { Loggers = loggers, ClusterProvider = new ProjectClusterProvider(client, loggers.CreateLogger("Datum.Runtime.Clusters")) });
+        // On SQLite one process owns the data, so there is nothing to elect. On a shared datastore several replicas
+        // run these controllers: they elect one leader on the same Lease `datum controllers` uses.
+        var manager = new Manager(client, new ManagerOptions
+        {
+            Loggers = loggers,
+            ClusterProvider = new ProjectClusterProvider(client, loggers.CreateLogger("Datum.Runtime.Clusters")),
+            LeaderElection = sharedDatastore ? new LeaderElectionOptions { Name = "datum-controller-manager" } : null,
+        });
         ControllerCatalog.Create().SetUp(manager);
         await manager.RunAsync(ct).ConfigureAwait(false);
     }
