@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using Datum.Machinery.Api;
 using Datum.Machinery.Objects;
 using Datum.Server.Builtins;
@@ -24,11 +23,11 @@ internal sealed partial class DefaultServiceAccountController(ResourceStore stor
         "system:serviceaccount:kube-system:service-account-controller", null, [WellKnownGroups.SystemMasters, WellKnownGroups.SystemAuthenticated]);
 
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
-    private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
+    private readonly RetryingKeyQueue _work = new("default-service-account", RetryDelay, logger);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var worker = RunWorkerAsync(stoppingToken);
+        var worker = _work.RunAsync(async (key, ct) => { await EnsureDefaultAsync(key, ct).ConfigureAwait(false); return true; }, stoppingToken);
         var watch = WatchAsync("/registry/", OnChange, stoppingToken);
         await Task.WhenAll(watch, worker).ConfigureAwait(false);
     }
@@ -38,7 +37,7 @@ internal sealed partial class DefaultServiceAccountController(ResourceStore stor
         if (StorageKeys.ClusterOf(key) is not { } cluster) return;
         if (NamespaceLifecycleController.IsNamespaceKey(key))
         {
-            _queue.Writer.TryWrite(key);
+            _work.Add(key);
             return;
         }
 
@@ -50,7 +49,7 @@ internal sealed partial class DefaultServiceAccountController(ResourceStore stor
         }
 
         var parent = key[..key.LastIndexOf('/')];
-        _queue.Writer.TryWrite(StorageKeys.ObjectKey(cluster, NamespaceKind.Definition, null, StorageKeys.NameOf(parent)));
+        _work.Add(StorageKeys.ObjectKey(cluster, NamespaceKind.Definition, null, StorageKeys.NameOf(parent)));
     }
 
     private async Task WatchAsync(string prefix, Action<StorageEventType, string> onEvent, CancellationToken stoppingToken)
@@ -84,41 +83,6 @@ internal sealed partial class DefaultServiceAccountController(ResourceStore stor
         }
     }
 
-    private async Task RunWorkerAsync(CancellationToken ct)
-    {
-        try
-        {
-            // Each item is a namespace's key.
-            await foreach (var ns in _queue.Reader.ReadAllAsync(ct).ConfigureAwait(false))
-            {
-                try
-                {
-                    await EnsureDefaultAsync(ns, ct).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is ApiException or StorageException)
-                {
-                    LogRetry(logger, ns, e.Message);
-                    _ = RequeueLaterAsync(ns, ct);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async Task RequeueLaterAsync(string ns, CancellationToken ct)
-    {
-        try
-        {
-            await Task.Delay(RetryDelay, ct).ConfigureAwait(false);
-            _queue.Writer.TryWrite(ns);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
     private async Task EnsureDefaultAsync(string nsKey, CancellationToken ct)
     {
         var cluster = StorageKeys.ClusterOf(nsKey)!;
@@ -146,6 +110,4 @@ internal sealed partial class DefaultServiceAccountController(ResourceStore stor
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "default service account for namespace {Namespace} not created yet: {Reason}")]
-    private static partial void LogRetry(ILogger logger, string @namespace, string reason);
 }

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using System.Text.Json.Nodes;
 using Datum.Machinery.Api;
 using Datum.Machinery.Objects;
@@ -22,11 +21,11 @@ internal sealed partial class NamespaceLifecycleController(ResourceStore store, 
 {
     private static readonly UserInfo Controller = new("system:serviceaccount:kube-system:namespace-controller", null, ["system:masters", "system:authenticated"]);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
-    private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
+    private readonly RetryingKeyQueue _work = new("namespace-lifecycle", RetryDelay, logger);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var worker = RunWorkerAsync(stoppingToken);
+        var worker = _work.RunAsync(FinalizeAsync, stoppingToken);
         try
         {
             const string prefix = "/registry/";
@@ -58,48 +57,12 @@ internal sealed partial class NamespaceLifecycleController(ResourceStore store, 
     {
         if (!IsNamespaceKey(key)) return;
         var obj = ObjectEncoding.Decode(value);
-        if (ObjectFields.MetaString(obj, "deletionTimestamp") is not null) _queue.Writer.TryWrite(key);
+        if (ObjectFields.MetaString(obj, "deletionTimestamp") is not null) _work.Add(key);
     }
 
     /// <summary>Whether <paramref name="key"/> is a Namespace's key in some cluster.</summary>
     internal static bool IsNamespaceKey(string key) =>
         StorageKeys.ClusterOf(key) is { } cluster && key == StorageKeys.ObjectKey(cluster, NamespaceKind.Definition, null, StorageKeys.NameOf(key));
-
-    private async Task RunWorkerAsync(CancellationToken ct)
-    {
-        try
-        {
-            await foreach (var name in _queue.Reader.ReadAllAsync(ct).ConfigureAwait(false))
-            {
-                bool done;
-                try
-                {
-                    done = await FinalizeAsync(name, ct).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is ApiException or StorageException)
-                {
-                    LogRetry(logger, name, e.Message);
-                    done = false;
-                }
-                if (!done) _ = RequeueLaterAsync(name, ct);
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async Task RequeueLaterAsync(string name, CancellationToken ct)
-    {
-        try
-        {
-            await Task.Delay(RetryDelay, ct).ConfigureAwait(false);
-            _queue.Writer.TryWrite(name);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
 
     /// <summary>One pass over the namespace stored at <paramref name="key"/>; true when it is gone or needs nothing more.</summary>
     private async Task<bool> FinalizeAsync(string key, CancellationToken ct)
@@ -192,6 +155,4 @@ internal sealed partial class NamespaceLifecycleController(ResourceStore store, 
         }, requireResourceVersion: false, ct).ConfigureAwait(false);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "namespace {Namespace} not finalized yet: {Reason}")]
-    private static partial void LogRetry(ILogger logger, string @namespace, string reason);
 }

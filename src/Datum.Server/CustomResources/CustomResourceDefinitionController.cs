@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using Datum.Machinery.Api;
 using Datum.Machinery.Objects;
 using Datum.Server.Registry;
@@ -23,7 +22,7 @@ public sealed partial class CustomResourceDefinitionController(ResourceStore sto
 {
     private static readonly UserInfo Controller = new("system:serviceaccount:kube-system:apiextensions-controller", null, ["system:masters", "system:authenticated"]);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
-    private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
+    private readonly Controllers.RetryingKeyQueue _work = new("customresourcedefinitions", RetryDelay, logger);
     private readonly Dictionary<string, Served> _served = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
@@ -57,7 +56,7 @@ public sealed partial class CustomResourceDefinitionController(ResourceStore sto
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var worker = RunWorkerAsync(stoppingToken);
+        var worker = _work.RunAsync(SyncAsync, stoppingToken);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -67,18 +66,18 @@ public sealed partial class CustomResourceDefinitionController(ResourceStore sto
                 foreach (var item in page.Items)
                 {
                     present.Add(StorageKeys.NameOf(item.Key));
-                    _queue.Writer.TryWrite(StorageKeys.NameOf(item.Key));
+                    _work.Add(StorageKeys.NameOf(item.Key));
                 }
                 lock (_lock)
                 {
-                    foreach (var name in _served.Keys.Where(n => !present.Contains(n))) _queue.Writer.TryWrite(name);
+                    foreach (var name in _served.Keys.Where(n => !present.Contains(n))) _work.Add(name);
                 }
                 try
                 {
                     await using var watch = await store.Storage.WatchAsync(Prefix, page.Revision, stoppingToken).ConfigureAwait(false);
                     await foreach (var change in watch.Events.ReadAllAsync(stoppingToken).ConfigureAwait(false))
                     {
-                        _queue.Writer.TryWrite(StorageKeys.NameOf(change.Key));
+                        _work.Add(StorageKeys.NameOf(change.Key));
                     }
                 }
                 catch (StorageException)
@@ -91,42 +90,6 @@ public sealed partial class CustomResourceDefinitionController(ResourceStore sto
         {
         }
         await worker.ConfigureAwait(false);
-    }
-
-    private async Task RunWorkerAsync(CancellationToken ct)
-    {
-        try
-        {
-            await foreach (var name in _queue.Reader.ReadAllAsync(ct).ConfigureAwait(false))
-            {
-                bool done;
-                try
-                {
-                    done = await SyncAsync(name, ct).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is ApiException or StorageException)
-                {
-                    LogRetry(logger, name, e.Message);
-                    done = false;
-                }
-                if (!done) _ = RequeueLaterAsync(name, ct);
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async Task RequeueLaterAsync(string name, CancellationToken ct)
-    {
-        try
-        {
-            await Task.Delay(RetryDelay, ct).ConfigureAwait(false);
-            _queue.Writer.TryWrite(name);
-        }
-        catch (OperationCanceledException)
-        {
-        }
     }
 
     /// <summary>One pass over one CRD; true when nothing is left to do for now.</summary>
