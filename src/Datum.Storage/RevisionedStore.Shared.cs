@@ -73,21 +73,7 @@ public sealed partial class RevisionedStore
                     rejected.Add((work, failure));
                     continue;
                 }
-                var next = revision + 1;
-                byte[] value;
-                try
-                {
-                    value = work.Encode(next) ?? throw new InvalidOperationException($"the encoder of {work.Key} returned null");
-                }
-                catch (Exception ex)
-                {
-                    work.Fail(ex);
-                    continue;
-                }
-                revision = next;
-                var createRevision = work.Kind == WriteKind.Create ? revision : current!.CreateRevision;
-                var result = new StoredObject(work.Key, value, createRevision, revision);
-                rows.Add(new LogRow(revision, work.Key, createRevision, current?.ModRevision ?? 0, work.Kind == WriteKind.Delete, value));
+                if (!TryStage(work, current, ref revision, rows, out var result)) continue;
                 pending[work.Key] = work.Kind == WriteKind.Delete ? null : result;
                 accepted.Add((work, result));
             }

@@ -102,6 +102,31 @@ public sealed partial class RevisionedStore : IRevisionedStore
             : OpenPostgresAsync(options, cancellationToken);
     }
 
+    /// <summary>
+    /// Encodes <paramref name="work"/> at the next revision and adds its log row. A throwing encoder fails only its
+    /// own write (false), and the revision goes to the next one.
+    /// </summary>
+    private static bool TryStage(WriteWork work, StoredObject? current, ref long revision, List<LogRow> rows, out StoredObject result)
+    {
+        var next = revision + 1;
+        byte[] value;
+        try
+        {
+            value = work.Encode(next) ?? throw new InvalidOperationException($"the encoder of {work.Key} returned null");
+        }
+        catch (Exception ex)
+        {
+            work.Fail(ex);
+            result = null!;
+            return false;
+        }
+        revision = next;
+        var createRevision = work.Kind == WriteKind.Create ? revision : current!.CreateRevision;
+        result = new StoredObject(work.Key, value, createRevision, revision);
+        rows.Add(new LogRow(revision, work.Key, createRevision, current?.ModRevision ?? 0, work.Kind == WriteKind.Delete, value));
+        return true;
+    }
+
     private static void ValidateOptions(RevisionedStoreOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.WatchChannelCapacity, 1);
@@ -374,28 +399,12 @@ public sealed partial class RevisionedStore : IRevisionedStore
                 continue;
             }
 
-            var next = revision + 1;
-            byte[] value;
-            try
-            {
-                // A throwing encoder fails only its own write, and the revision goes to the next one.
-                value = work.Encode(next) ?? throw new InvalidOperationException($"the encoder of {work.Key} returned null");
-            }
-            catch (Exception ex)
-            {
-                work.Fail(ex);
-                continue;
-            }
-            revision = next;
-
-            var createRevision = work.Kind == WriteKind.Create ? revision : current!.CreateRevision;
-            var result = new StoredObject(work.Key, value, createRevision, revision);
-            rows.Add(new LogRow(revision, work.Key, createRevision, current?.ModRevision ?? 0, work.Kind == WriteKind.Delete, value));
+            if (!TryStage(work, current, ref revision, rows, out var result)) continue;
             events.Add(work.Kind switch
             {
-                WriteKind.Create => new StorageEvent(StorageEventType.Created, work.Key, value, null, revision),
-                WriteKind.Update => new StorageEvent(StorageEventType.Updated, work.Key, value, current!.Value, revision),
-                _ => new StorageEvent(StorageEventType.Deleted, work.Key, value, current!.Value, revision),
+                WriteKind.Create => new StorageEvent(StorageEventType.Created, work.Key, result.Value, null, revision),
+                WriteKind.Update => new StorageEvent(StorageEventType.Updated, work.Key, result.Value, current!.Value, revision),
+                _ => new StorageEvent(StorageEventType.Deleted, work.Key, result.Value, current!.Value, revision),
             });
             pending[work.Key] = work.Kind == WriteKind.Delete ? null : result;
             accepted.Add((work, result));
