@@ -48,6 +48,18 @@ public static class CommonSchemas
         ("managedFields", Array(ManagedFieldsEntry, "ManagedFields maps workflow-id and version to the set of fields that are managed by that workflow.")))
         with { ComponentName = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" };
 
+    /// <summary><c>meta/v1 Condition</c>, the status conditions every Datum kind reports.</summary>
+    public static SchemaNode Condition { get; } = Object("Condition contains details for one aspect of the current state of this API Resource.",
+        ("type", String("Type of condition in CamelCase.")),
+        ("status", Enum("Status of the condition, one of True, False, Unknown.", "True", "False", "Unknown")),
+        ("observedGeneration", Integer("The .metadata.generation that the condition was set based upon.")),
+        ("lastTransitionTime", Time("The last time the condition transitioned from one status to another.")),
+        ("reason", String("A programmatic identifier indicating the reason for the condition's last transition.")),
+        ("message", String("A human readable message indicating details about the transition.")));
+
+    /// <summary>A <c>status.conditions</c> list of <see cref="Condition"/>, merged by <c>type</c>.</summary>
+    public static SchemaNode Conditions(string description) => MapList(Condition, "type", description);
+
     /// <summary>The top-level shape of a kind: apiVersion, kind, metadata plus <paramref name="fields"/>.</summary>
     public static SchemaNode TopLevel(string description, params (string Name, SchemaNode Schema)[] fields)
     {

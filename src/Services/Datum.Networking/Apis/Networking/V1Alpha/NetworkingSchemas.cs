@@ -6,15 +6,7 @@ namespace Datum.Networking.Apis.Networking.V1Alpha;
 /// <summary>Schema pieces shared by the networking kinds.</summary>
 internal static class NetworkingSchemas
 {
-    public static SchemaNode Condition { get; } = Object("Condition contains details for one aspect of the current state of this API Resource.",
-        ("type", String("Type of condition in CamelCase.")),
-        ("status", Enum("Status of the condition, one of True, False, Unknown.", "True", "False", "Unknown")),
-        ("observedGeneration", Integer("The .metadata.generation that the condition was set based upon.")),
-        ("lastTransitionTime", Time("The last time the condition transitioned from one status to another.")),
-        ("reason", String("A programmatic identifier indicating the reason for the condition's last transition.")),
-        ("message", String("A human readable message indicating details about the transition.")));
-
-    public static SchemaNode Conditions(string which) => MapList(Condition, "type", which);
+    public static SchemaNode Conditions(string which) => CommonSchemas.Conditions(which);
 
     public static SchemaNode LocalReference(string description) => Object(description, ("name", String("The referent's name."))).WithRequired("name");
 
