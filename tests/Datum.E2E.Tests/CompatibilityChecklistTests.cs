@@ -402,7 +402,7 @@ public sealed class CompatibilityChecklistTests : IClassFixture<CompatibilityFix
 
         var create = await RunAsync(["-n", ns, "create", "configmap", "late"]);
         Assert.True(create.ExitCode != 0, create.ToString());
-        Assert.Contains("forbidden", create.Stderr);
+        Assert.Contains("configmaps \"late\" is forbidden", create.Stderr);
         Assert.Contains($"unable to create new content in namespace {ns} because it is being terminated", create.Stderr);
 
         await OkAsync(["-n", ns, "patch", "configmap", "held", "--type=merge", "-p", """{"metadata":{"finalizers":null}}"""]);

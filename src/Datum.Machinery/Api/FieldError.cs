@@ -21,6 +21,8 @@ public enum FieldErrorType
     TypeInvalid,
     /// <summary>FieldManagerConflict (server-side apply); the detail is the whole message.</summary>
     FieldManagerConflict,
+    /// <summary>NamespaceTerminating (namespace lifecycle); the detail is the whole message.</summary>
+    NamespaceTerminating,
 }
 
 /// <summary>One validation failure at a field path, rendered the way Kubernetes renders it.</summary>
@@ -49,6 +51,7 @@ public sealed record FieldError(FieldErrorType Type, string Field, string Detail
         FieldErrorType.TooLong => "FieldValueTooLong",
         FieldErrorType.Duplicate => "FieldValueDuplicate",
         FieldErrorType.FieldManagerConflict => "FieldManagerConflict",
+        FieldErrorType.NamespaceTerminating => "NamespaceTerminating",
         _ => "FieldValueTypeInvalid",
     };
 
@@ -71,7 +74,7 @@ public sealed record FieldError(FieldErrorType Type, string Field, string Detail
     {
         get
         {
-        if (Type == FieldErrorType.FieldManagerConflict) return Detail;
+        if (Type is FieldErrorType.FieldManagerConflict or FieldErrorType.NamespaceTerminating) return Detail;
         var text = TypeText;
         if (HasValue)
         {

@@ -179,7 +179,7 @@ public sealed class InProcessTransport(ResourceStore store, ResourceCatalog cata
     private async Task<ApiResponse> CreateAsync(RequestScope scope, ApiRequest request, CancellationToken ct)
     {
         var obj = DecodeObject(request, scope);
-        if (scope.Namespace is not null) await NamespaceGuard.EnsureUsableAsync(store, catalog, scope, ct).ConfigureAwait(false);
+        if (scope.Namespace is not null) await NamespaceGuard.EnsureUsableAsync(store, catalog, scope, Datum.Machinery.Objects.ObjectFields.MetaString(obj, "name"), ct).ConfigureAwait(false);
         var stored = await store.CreateAsync(scope, obj, ct).ConfigureAwait(false);
         return new ApiResponse(201, stored.Value);
     }

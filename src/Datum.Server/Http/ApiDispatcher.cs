@@ -111,7 +111,7 @@ internal sealed partial class ApiDispatcher(
             FieldValidation = WriteOptions.FieldValidation(context.Request),
             FieldManager = HttpMethods.IsGet(method) ? null : WriteOptions.FieldManager(context.Request),
         };
-        var request = new ResourceRequest { Http = context, Info = info, Scope = scope, Store = store, WatchSettings = watchSettings, ServerStopping = lifetime.ApplicationStopping, RequiredLabelSelector = placement.RequiredLabelSelector };
+        var request = new ResourceRequest { Http = context, Info = info, Scope = scope, Store = store, Catalog = catalog, WatchSettings = watchSettings, ServerStopping = lifetime.ApplicationStopping, RequiredLabelSelector = placement.RequiredLabelSelector };
         if (definition.Review is not null && !HttpMethods.IsPost(method))
         {
             throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource ({definition.Plural} supports only create)");
@@ -144,9 +144,10 @@ internal sealed partial class ApiDispatcher(
             ("DELETE", _) => DeleteHandler.HandleAsync,
             _ => throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource"),
         };
-        if (info.Namespace is not null && HttpMethods.IsPost(method) && definition.Review is null)
+        // Plain creates check the namespace in CreateHandler, once the body names the object.
+        if (info.Namespace is not null && HttpMethods.IsPost(method) && definition.Review is null && subresource is not null)
         {
-            await NamespaceGuard.EnsureUsableAsync(store, catalog, scope, ct).ConfigureAwait(false);
+            await NamespaceGuard.EnsureUsableAsync(store, catalog, scope, info.Name, ct).ConfigureAwait(false);
         }
         await handler(request).ConfigureAwait(false);
     }

@@ -20,6 +20,10 @@ public static class CreateHandler
             return;
         }
         if (request.Info.Name is not null) throw ApiException.MethodNotAllowed($"POST is not supported on a named {definition.Plural} object");
+        if (request.Info.Namespace is not null)
+        {
+            await NamespaceGuard.EnsureUsableAsync(request.Store, request.Catalog, request.Scope, Machinery.Objects.ObjectFields.MetaString(obj, "name"), request.Aborted).ConfigureAwait(false);
+        }
         var stored = await request.Store.CreateAsync(request.Scope, obj, request.Aborted).ConfigureAwait(false);
         ResponseWriter.AddWarnings(request.Http, request.Scope);
         await ResponseWriter.WriteObjectAsync(request.Http, 201, CustomResources.CustomResourceVersions.Present(request.Scope.Definition, stored.Value), request.Aborted).ConfigureAwait(false);

@@ -8,7 +8,8 @@ namespace Datum.Server.Http;
 public static class NamespaceGuard
 {
     /// <summary>For creates: throws 404 when the namespace is missing and 403 when it is being deleted.</summary>
-    public static async Task EnsureUsableAsync(ResourceStore store, ResourceCatalog catalog, RequestScope scope, CancellationToken ct)
+    /// <param name="name">The name of the object being created, when known, for the Status as kube-apiserver gives it.</param>
+    public static async Task EnsureUsableAsync(ResourceStore store, ResourceCatalog catalog, RequestScope scope, string? name, CancellationToken ct)
     {
         var namespaces = catalog.Find("", "v1", "namespaces");
         if (namespaces is null || scope.Namespace is null) return;
@@ -16,8 +17,14 @@ public static class NamespaceGuard
         var stored = await store.Storage.GetAsync(key, ct).ConfigureAwait(false) ?? throw ApiException.NotFound("", "namespaces", scope.Namespace);
         if (ObjectFields.MetaString(ObjectEncoding.Decode(stored.Value), "deletionTimestamp") is not null)
         {
-            throw new ApiException(403, "Forbidden", $"{scope.Definition.Plural} is forbidden: unable to create new content in namespace {scope.Namespace} because it is being terminated")
-            { DetailKind = scope.Definition.Plural };
+            var named = string.IsNullOrEmpty(name) ? "" : $"\"{name}\" ";
+            throw new ApiException(403, "Forbidden", $"{scope.Definition.Plural} {named}is forbidden: unable to create new content in namespace {scope.Namespace} because it is being terminated")
+            {
+                DetailName = string.IsNullOrEmpty(name) ? null : name,
+                DetailGroup = scope.Definition.Group,
+                DetailKind = scope.Definition.Plural,
+                Causes = [new FieldError(FieldErrorType.NamespaceTerminating, "metadata.namespace", $"namespace {scope.Namespace} is being terminated")],
+            };
         }
     }
 }

@@ -20,6 +20,9 @@ public sealed class ResourceRequest
     /// <summary>The generic store.</summary>
     public required ResourceStore Store { get; init; }
 
+    /// <summary>Every kind served, for checks that look at another kind (a create's namespace).</summary>
+    public required ResourceCatalog Catalog { get; init; }
+
     /// <summary>Server-wide watch settings.</summary>
     public required WatchSettings WatchSettings { get; init; }
 

@@ -30,6 +30,17 @@ public sealed class NamespaceLifecycleTests(DatumServerFixture fixture) : IClass
         var finalizers = conditions!.OfType<JsonObject>().Single(c => c["type"]!.ToString() == "NamespaceFinalizersRemaining");
         Assert.Contains("example.com/hold in 1 resource instances", finalizers["message"]!.ToString(), StringComparison.Ordinal);
 
+        // As kube-apiserver: 403 naming the object, with a NamespaceTerminating cause; nothing is written.
+        var late = await Admin.PostAsync($"/api/v1/namespaces/{ns}/configmaps",
+            Json.Obj("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"late"}}"""));
+        Assert.Equal(HttpStatusCode.Forbidden, late.Status);
+        Assert.StartsWith("configmaps \"late\" is forbidden: unable to create new content", late.Object["message"]!.ToString(), StringComparison.Ordinal);
+        Assert.Equal("late", late.Object["details"]!["name"]!.ToString());
+        var cause = late.Object["details"]!["causes"]!.AsArray().Single()!;
+        Assert.Equal("NamespaceTerminating", cause["reason"]!.ToString());
+        Assert.Equal("metadata.namespace", cause["field"]!.ToString());
+        Assert.Equal(HttpStatusCode.NotFound, (await Admin.GetAsync($"/api/v1/namespaces/{ns}/configmaps/late")).Status);
+
         Assert.Equal(HttpStatusCode.OK, (await Admin.MergePatchAsync($"/api/v1/namespaces/{ns}/configmaps/held", Json.Obj("""{"metadata":{"finalizers":null}}"""))).Status);
         var gone = false;
         for (var i = 0; i < 200 && !gone; i++)
