@@ -134,6 +134,21 @@ public sealed class NetworkInterfaceKubectlTests : IClassFixture<ServerFixture>,
     }
 
     [KubectlFact]
+    public async Task IAM_ships_protected_resources_and_role_permissions_for_the_interface_kinds()
+    {
+        foreach (var singular in new[] { "networkinterfaceclaim", "networkinterface" })
+        {
+            Assert.Equal($"{singular}s", await _kubectl.OkAsync("--context", "platform", "get", "protectedresource", $"networking.datumapis.com-{singular}", "-o", "jsonpath={.spec.plural}"));
+        }
+        var editor = await _kubectl.OkAsync("--context", "platform", "-n", "milo-system", "get", "role", "networking.datumapis.com-editor", "-o", "jsonpath={.spec.includedPermissions}");
+        Assert.Contains("networking.datumapis.com/networkinterfaceclaims.create", editor);
+        Assert.Contains("networking.datumapis.com/networkinterfaces.delete", editor);
+        var viewer = await _kubectl.OkAsync("--context", "platform", "-n", "milo-system", "get", "role", "networking.datumapis.com-viewer", "-o", "jsonpath={.spec.includedPermissions}");
+        Assert.Contains("networking.datumapis.com/networkinterfaces.list", viewer);
+        Assert.DoesNotContain("networking.datumapis.com/networkinterfaceclaims.create", viewer);
+    }
+
+    [KubectlFact]
     public async Task Sixty_four_concurrent_claims_survive_a_kill_9_without_duplicates_or_leaks()
     {
         await using var server = await ServerProcess.StartAsync();

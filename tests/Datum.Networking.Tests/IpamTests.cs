@@ -77,6 +77,56 @@ public sealed class IpamTests(InProcessServer fixture, ITestOutputHelper output)
         Assert.Equal(results[0].Prefix, retry.Prefix);
     }
 
+    [Fact]
+    public async Task Several_allocators_on_one_pool_never_hand_out_an_address_twice_and_report_exhaustion()
+    {
+        var client = fixture.Root.ForCluster("project:blocks-test");
+        var pool = new AddressPool("several-" + Guid.NewGuid().ToString("N")[..8], Cidr.Parse("10.9.0.0/23")); // 512 - 3 reserved = 509
+        var allocators = Enumerable.Range(0, 4).Select(_ => new AddressBlockAllocator()).ToList(); // as four processes
+        var results = await Task.WhenAll(Enumerable.Range(0, 600).Select(i => Task.Run(() => allocators[i % 4].AllocateAsync(client, pool, $"owner-{i}", CancellationToken.None))));
+        var got = results.Where(r => r.Succeeded).Select(r => r.Address!.Value).ToList();
+        Assert.Equal(509, got.Count);
+        Assert.Equal(509, got.Distinct().Count());
+        Assert.All(results.Where(r => !r.Succeeded), r => Assert.Equal("RangeExhausted", r.Reason));
+        foreach (var reserved in new[] { "10.9.0.0", "10.9.0.1", "10.9.1.255" })
+        {
+            Assert.True(Cidr.TryParseAddress(reserved, out var a, out _));
+            Assert.DoesNotContain(a, got);
+        }
+        var stored = await new AddressBlockAllocator().ReadAsync(client, pool, CancellationToken.None);
+        Assert.Equal(509, stored.Count);
+        Assert.Equal(results.Select((r, i) => (r, i)).Where(x => x.r.Succeeded).Select(x => (x.r.Address!.Value, $"owner-{x.i}")).ToHashSet(), stored.ToHashSet());
+
+        // Idempotent per owner, from any allocator; a release on one is seen by another after it reloads.
+        var first = results.Select((r, i) => (r, i)).First(x => x.r.Succeeded);
+        Assert.Equal(first.r.Address, (await allocators[3].AllocateAsync(client, pool, $"owner-{first.i}", CancellationToken.None)).Address);
+        await allocators[(first.i + 1) % 4].ReleaseAsync(client, pool, $"owner-{first.i}", CancellationToken.None);
+        var late = await allocators[2].AllocateAsync(client, pool, "late", CancellationToken.None);
+        Assert.Equal(first.r.Address, late.Address);
+    }
+
+    [Fact]
+    public async Task Repair_releases_leaks_and_restores_addresses_interfaces_hold()
+    {
+        var client = fixture.Root.ForCluster("project:repair-test");
+        var pool = new AddressPool("repair-" + Guid.NewGuid().ToString("N")[..8], Cidr.Parse("10.10.0.0/24"));
+        var before = new AddressBlockAllocator();
+        foreach (var owner in new[] { "live", "dead", "retained" }) Assert.True((await before.AllocateAsync(client, pool, owner, CancellationToken.None)).Succeeded);
+        var stored = (await before.ReadAsync(client, pool, CancellationToken.None)).ToDictionary(s => s.Owner, s => s.Address);
+        Assert.True(Cidr.TryParseAddress("10.10.0.200", out var lost, out _));
+
+        // A new process: "live" still has its claim, "retained" only an interface, "dead" neither (leaked);
+        // "orphan" is held by an interface but missing from the blocks.
+        var after = new AddressBlockAllocator();
+        var report = await after.RepairAsync(client, pool, _ => Task.FromResult<(IReadOnlySet<string>, IReadOnlyCollection<(UInt128, string)>)>(
+            (new HashSet<string> { "live" }, [(stored["retained"], "retained"), (lost, "orphan")])), CancellationToken.None);
+        Assert.Equal(new RepairReport(Released: 1, Restored: 1, Conflicts: 0), report);
+        var now = (await after.ReadAsync(client, pool, CancellationToken.None)).ToHashSet();
+        Assert.Equal(new HashSet<(UInt128, string)> { (stored["live"], "live"), (stored["retained"], "retained"), (lost, "orphan") }, now);
+        // The leaked address is free again (lowest free), the restored one is not handed out.
+        Assert.Equal(stored["dead"], (await after.AllocateAsync(client, pool, "new", CancellationToken.None)).Address);
+    }
+
     private static int Env(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out var n) ? n : fallback;
 
     private void Report(AllocationBench.Result r, string where)
