@@ -49,7 +49,8 @@ internal sealed class IamAuthorizer(PolicyGraph graph, ResourceCatalog catalog) 
             return AuthorizationDecision.Allow("users may read themselves");
         }
         var service = IamNames.ServiceOf(a.Group);
-        var permission = $"{service}/{a.Resource}.{a.Verb}";
+        var verb = a.Verb;
+        var permission = $"{service}/{a.Resource}.{verb}";
         var context = ContextOf(user, a.Namespace);
         if (context.Ancestors is [("Organization", var org)] && Namespaced(a.Group, a.Resource) && ContextIsOrganization(user))
         {
@@ -59,7 +60,8 @@ internal sealed class IamAuthorizer(PolicyGraph graph, ResourceCatalog catalog) 
         return graph.Read(r =>
         {
             if (r.ByPlural(a.Group, a.Resource) is not { } kind) return AuthorizationDecision.Deny($"permission '{permission}' not registered: no ProtectedResource for {a.Resource}.{service}");
-            if (!kind.Permissions.Contains(a.Verb)) return AuthorizationDecision.Deny($"permission '{permission}' not registered");
+            if (StatusWrite(kind, a)) (verb, permission) = (UpdateStatusVerb, $"{service}/{a.Resource}.{UpdateStatusVerb}");
+            if (!kind.Permissions.Contains(verb)) return AuthorizationDecision.Deny($"permission '{permission}' not registered");
             var objectScoped = a.Name is not null && a.Verb is not ("list" or "watch" or "create" or "deletecollection");
             foreach (var target in Targets(r, kind, objectScoped ? a.Name : null, a.Namespace, context))
             {
@@ -75,6 +77,17 @@ internal sealed class IamAuthorizer(PolicyGraph graph, ResourceCatalog catalog) 
             return AuthorizationDecision.Deny($"missing permission '{permission}' on {Describe(kind, a, context)}");
         });
     }
+
+    /// <summary>The verb of status writes where the kind registers it (Datum's <c>updateStatus</c>).</summary>
+    public const string UpdateStatusVerb = "updateStatus";
+
+    /// <summary>
+    /// Whether a request is a status write that needs <c>updateStatus</c>: an update or patch of the <c>/status</c>
+    /// subresource of a kind whose ProtectedResource registers the verb. Kinds that do not (older or hand-written
+    /// ProtectedResources) keep asking for <c>update</c>/<c>patch</c>, as before.
+    /// </summary>
+    internal static bool StatusWrite(ProtectedKind kind, AuthorizationAttributes a) =>
+        a.Subresource == "status" && a.Verb is ("update" or "patch") && kind.Permissions.Contains(UpdateStatusVerb);
 
     private static string Describe(ProtectedKind kind, AuthorizationAttributes a, RequestContext context) =>
         a.Name is not null ? $"{kind.Kind} \"{a.Name}\"" + (context.Ancestors.Count > 0 ? $" in {context.Ancestors[0].Kind} \"{context.Ancestors[0].Name}\"" : "")
@@ -142,6 +155,12 @@ internal sealed class IamAuthorizer(PolicyGraph graph, ResourceCatalog catalog) 
                 case "Group":
                     var key = s.Namespace + "/" + s.Name;
                     if (r.GroupsOf(binding.Cluster, user.Name)?.Contains(key) == true || (user.Uid is not null && r.GroupsOf(binding.Cluster, user.Uid)?.Contains(key) == true)) return true;
+                    break;
+                case "ServiceAccount" when string.IsNullOrEmpty(s.Namespace):
+                    // An IAM ServiceAccount: by email from anywhere, or by name from its own control plane; the uid, when given, must match.
+                    if (user.Extra is { } extra && extra.TryGetValue(UserTokens.ServiceAccountExtra, out var account) && account.Count == 1
+                        && (s.Name == user.Name || (s.Name == account[0] && ServiceAccountCluster(user) == binding.Cluster))
+                        && (string.IsNullOrEmpty(s.Uid) || s.Uid == user.Uid)) return true;
                     break;
                 case "ServiceAccount":
                     if (user.Name == $"system:serviceaccount:{s.Namespace}:{s.Name}" && ServiceAccountCluster(user) == binding.Cluster) return true;
