@@ -22,6 +22,7 @@ internal sealed class IamAuthorizer(PolicyGraph graph, ResourceCatalog catalog) 
     private const string ServiceAccountClusterExtra = "authentication.datum.miloapis.com/cluster";
     private Dictionary<(string, string), bool> _namespaced = [];
     private long _catalogGeneration = -1;
+    private readonly DecisionCache _decisions = new();
 
     /// <summary>The graph decisions are read from.</summary>
     public PolicyGraph Graph => graph;
@@ -48,34 +49,48 @@ internal sealed class IamAuthorizer(PolicyGraph graph, ResourceCatalog catalog) 
         {
             return AuthorizationDecision.Allow("users may read themselves");
         }
+        return graph.Read((Authorizer: this, User: user, Attributes: a), static (r, s) => s.Authorizer.DecideCached(r, s.User, s.Attributes));
+    }
+
+    /// <summary>A resource request decided from the graph without the decision cache (the benchmark's cold path).</summary>
+    internal AuthorizationDecision DecideUncached(UserInfo user, AuthorizationAttributes a) =>
+        graph.Read((Authorizer: this, User: user, Attributes: a), static (r, s) => s.Authorizer.Decide(r, s.User, s.Attributes));
+
+    private AuthorizationDecision DecideCached(PolicyGraph.Reader r, UserInfo user, AuthorizationAttributes a)
+    {
+        if (!DecisionCache.Key.TryCreate(user, a, out var key)) return Decide(r, user, a);
+        if (_decisions.TryGet(r.Version, catalog.Generation, key, out var cached)) return cached!;
+        var decision = Decide(r, user, a);
+        _decisions.Add(key, decision);
+        return decision;
+    }
+
+    private AuthorizationDecision Decide(PolicyGraph.Reader r, UserInfo user, AuthorizationAttributes a)
+    {
         var service = IamNames.ServiceOf(a.Group);
-        var verb = a.Verb;
-        var permission = $"{service}/{a.Resource}.{verb}";
-        var context = ContextOf(user, a.Namespace);
+        var context = ContextOf(r, user, a.Namespace);
         if (context.Ancestors is [("Organization", var org)] && Namespaced(a.Group, a.Resource) && ContextIsOrganization(user))
         {
             if (a.Namespace is null) return AuthorizationDecision.Deny($"cross-namespace queries not allowed in organization context: {a.Resource} must be requested in namespace \"organization-{org}\"");
             if (a.Namespace != "organization-" + org) return AuthorizationDecision.Deny($"namespace mismatch: in the context of organization \"{org}\" only namespace \"organization-{org}\" may be used, not \"{a.Namespace}\"");
         }
-        return graph.Read(r =>
+        if (r.ByPlural(a.Group, a.Resource) is not { } kind) return AuthorizationDecision.Deny($"permission '{service}/{a.Resource}.{a.Verb}' not registered: no ProtectedResource for {a.Resource}.{service}");
+        var verb = StatusWrite(kind, a) ? UpdateStatusVerb : a.Verb;
+        var permission = $"{service}/{a.Resource}.{verb}";
+        if (!kind.Permissions.Contains(verb)) return AuthorizationDecision.Deny($"permission '{permission}' not registered");
+        var objectScoped = a.Name is not null && a.Verb is not ("list" or "watch" or "create" or "deletecollection");
+        foreach (var target in Targets(r, kind, objectScoped ? a.Name : null, a.Namespace, context))
         {
-            if (r.ByPlural(a.Group, a.Resource) is not { } kind) return AuthorizationDecision.Deny($"permission '{permission}' not registered: no ProtectedResource for {a.Resource}.{service}");
-            if (StatusWrite(kind, a)) (verb, permission) = (UpdateStatusVerb, $"{service}/{a.Resource}.{UpdateStatusVerb}");
-            if (!kind.Permissions.Contains(verb)) return AuthorizationDecision.Deny($"permission '{permission}' not registered");
-            var objectScoped = a.Name is not null && a.Verb is not ("list" or "watch" or "create" or "deletecollection");
-            foreach (var target in Targets(r, kind, objectScoped ? a.Name : null, a.Namespace, context))
+            foreach (var binding in r.BindingsOn(target.Key))
             {
-                foreach (var binding in r.BindingsOn(target.Key))
+                if (!Matches(r, binding, user)) continue;
+                if (r.RoleOf(binding) is { } role && r.EffectivePermissions(role).Contains(permission))
                 {
-                    if (!Matches(r, binding, user)) continue;
-                    if (r.RoleOf(binding) is { } role && r.EffectivePermissions(role).Contains(permission))
-                    {
-                        return AuthorizationDecision.Allow($"allowed by PolicyBinding \"{binding.Namespace}/{binding.Name}\" (role {binding.RoleNamespace}/{binding.RoleName}) on {target.Description}");
-                    }
+                    return AuthorizationDecision.Allow($"allowed by PolicyBinding \"{binding.Namespace}/{binding.Name}\" (role {binding.RoleNamespace}/{binding.RoleName}) on {target.Description}");
                 }
             }
-            return AuthorizationDecision.Deny($"missing permission '{permission}' on {Describe(kind, a, context)}");
-        });
+        }
+        return AuthorizationDecision.Deny($"missing permission '{permission}' on {Describe(kind, a, context)}");
     }
 
     /// <summary>The verb of status writes where the kind registers it (Datum's <c>updateStatus</c>).</summary>
@@ -97,7 +112,9 @@ internal sealed class IamAuthorizer(PolicyGraph graph, ResourceCatalog catalog) 
         user.Extra is { } extra && extra.TryGetValue(ControlPlane.ParentTypeExtra, out var type) && type is ["Organization"];
 
     /// <summary>The context of a request from the parent extras the dispatcher sets (or the platform namespace <c>organization-{org}</c>).</summary>
-    public RequestContext ContextOf(UserInfo user, string? ns)
+    public RequestContext ContextOf(UserInfo user, string? ns) => graph.Read((User: user, Namespace: ns), static (r, s) => ContextOf(r, s.User, s.Namespace));
+
+    private static RequestContext ContextOf(PolicyGraph.Reader r, UserInfo user, string? ns)
     {
         if (user.Extra is { } extra && extra.TryGetValue(ControlPlane.ParentTypeExtra, out var type) && type.Count == 1
             && extra.TryGetValue(ControlPlane.ParentNameExtra, out var name) && name.Count == 1)
@@ -105,7 +122,7 @@ internal sealed class IamAuthorizer(PolicyGraph graph, ResourceCatalog catalog) 
             switch (type[0])
             {
                 case "Project":
-                    var org = graph.Read(r => r.OrganizationOf(name[0]));
+                    var org = r.OrganizationOf(name[0]);
                     return new RequestContext("project:" + name[0], org is null ? [("Project", name[0])] : [("Project", name[0]), ("Organization", org)]);
                 case "Organization":
                     return new RequestContext("org:" + name[0], [("Organization", name[0])]);
@@ -116,25 +133,34 @@ internal sealed class IamAuthorizer(PolicyGraph graph, ResourceCatalog catalog) 
             : new RequestContext(StorageKeys.RootCluster, []);
     }
 
-    /// <summary>The targets whose bindings can grant a permission on (an object of) <paramref name="kind"/>.</summary>
-    internal static List<(string Key, string Description)> Targets(PolicyGraph.Reader r, ProtectedKind kind, string? name, string? ns, RequestContext context)
+    /// <summary>A target of bindings: its key, and what it is (described only when a message needs it).</summary>
+    internal readonly record struct Target(string Key, string Kind, string? Name)
     {
-        var targets = new List<(string, string)>(6);
-        if (name is not null) targets.Add((PolicyGraph.ObjectTarget(context.Cluster, kind.Group, kind.Kind, ns, name), $"{kind.Kind} \"{name}\""));
-        targets.Add((PolicyGraph.KindTarget(kind.Group, kind.Kind), $"every {kind.Kind}"));
+        /// <summary><c>Kind "name"</c>, or <c>every Kind</c>.</summary>
+        public string Description => Name is null ? $"every {Kind}" : $"{Kind} \"{Name}\"";
+    }
+
+    /// <summary>The targets whose bindings can grant a permission on (an object of) <paramref name="kind"/>.</summary>
+    internal static List<Target> Targets(PolicyGraph.Reader r, ProtectedKind kind, string? name, string? ns, RequestContext context)
+    {
+        var targets = new List<Target>(6);
+        if (name is not null) targets.Add(new(PolicyGraph.ObjectTarget(context.Cluster, kind.Group, kind.Kind, ns, name), kind.Kind, name));
+        targets.Add(new(kind.KindKey, kind.Kind, null));
         IReadOnlyList<(string Kind, string Name)> ancestors = (kind.Group, kind.Kind) switch
         {
             (ResourceManagerGroup, "Organization") => [],
             (ResourceManagerGroup, "Project") when name is not null => r.OrganizationOf(name) is { } org ? [("Organization", org)] : [],
             _ => context.Ancestors,
         };
-        var allowed = new HashSet<(string, string)>(kind.Parents);
+        // An ancestor counts if the kind, or an ancestor already counted, names it as parent.
+        List<(string, string)>? inherited = null;
         foreach (var (ancestorKind, ancestorName) in ancestors)
         {
-            if (!allowed.Contains((ResourceManagerGroup, ancestorKind))) continue;
-            targets.Add((PolicyGraph.ObjectTarget(context.Cluster, ResourceManagerGroup, ancestorKind, null, ancestorName), $"{ancestorKind} \"{ancestorName}\""));
-            targets.Add((PolicyGraph.KindTarget(ResourceManagerGroup, ancestorKind), $"every {ancestorKind}"));
-            if (r.ByKind(ResourceManagerGroup, ancestorKind) is { } parent) allowed.UnionWith(parent.Parents);
+            if (!kind.Parents.Contains((ResourceManagerGroup, ancestorKind)) && inherited?.Contains((ResourceManagerGroup, ancestorKind)) != true) continue;
+            var parent = r.ByKind(ResourceManagerGroup, ancestorKind);
+            targets.Add(new(PolicyGraph.ObjectTarget(context.Cluster, ResourceManagerGroup, ancestorKind, null, ancestorName), ancestorKind, ancestorName));
+            targets.Add(new(parent?.KindKey ?? PolicyGraph.KindTarget(ResourceManagerGroup, ancestorKind), ancestorKind, null));
+            if (parent is not null) (inherited ??= []).AddRange(parent.Parents);
         }
         return targets;
     }

@@ -7,7 +7,11 @@ using Datum.Server.Registry;
 namespace Datum.Iam.Authorization;
 
 /// <summary>A kind registered with IAM (from a ProtectedResource).</summary>
-internal sealed record ProtectedKind(string Service, string Group, string Kind, string Plural, FrozenSet<string> Permissions, IReadOnlyList<(string Group, string Kind)> Parents);
+internal sealed record ProtectedKind(string Service, string Group, string Kind, string Plural, FrozenSet<string> Permissions, IReadOnlyList<(string Group, string Kind)> Parents)
+{
+    /// <summary>The target key of every object of the kind (kept, as every decision asks for it).</summary>
+    public string KindKey { get; } = PolicyGraph.KindTarget(Group, Kind);
+}
 
 /// <summary>A role as stored: its own permissions and the roles it inherits (namespace defaulted).</summary>
 internal sealed record RoleNode(string Cluster, string Namespace, string Name, IReadOnlyList<string> Included, IReadOnlyList<(string Namespace, string Name)> Inherited);
@@ -203,9 +207,18 @@ internal sealed class PolicyGraph
         lock (_lock) return read(new Reader(this));
     }
 
+    /// <summary>As <see cref="Read{T}"/>, with the state passed in (a static lambda allocates no closure per decision).</summary>
+    public T Read<TState, T>(TState state, Func<Reader, TState, T> read)
+    {
+        lock (_lock) return read(new Reader(this), state);
+    }
+
     /// <summary>Queries on the graph, used under its lock.</summary>
     public readonly struct Reader(PolicyGraph graph)
     {
+        /// <summary>The graph's version (increments on every change).</summary>
+        public long Version => graph.Version;
+
         /// <summary>The protected kind of a REST resource, or null.</summary>
         public ProtectedKind? ByPlural(string group, string plural) => graph._byPlural.GetValueOrDefault((group, plural));
 
