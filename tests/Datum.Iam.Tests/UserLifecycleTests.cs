@@ -89,3 +89,23 @@ public sealed class UserLifecycleTests(IamFixture f) : IClassFixture<IamFixture>
         Assert.True(Decide("val", "get", "status").Allowed);
     }
 }
+
+/// <summary>The authorizer's decision cache never outlives a change of the graph.</summary>
+public sealed class DecisionCacheTests(IamFixture f) : IClassFixture<IamFixture>
+{
+    [Fact]
+    public async Task A_cached_denial_turns_into_an_allow_when_a_binding_appears_and_back_when_it_goes()
+    {
+        await f.CreateOrganizationAsync("cache-org");
+        await f.CreateUserAsync("cody");
+        var cody = IamFixture.InContext(new UserInfo("cody", "cody", ["system:authenticated"]), "cache-org", null);
+        var create = new AuthorizationAttributes("create", "", "configmaps", null, "organization-cache-org", null);
+        // Asked twice: the second answer comes from the cache.
+        Assert.False(f.Authorizer.Decide(cody, create).Allowed);
+        Assert.False(f.Authorizer.Decide(cody, create).Allowed);
+        await f.AddMemberAsync("cache-org", "cody", "editor");
+        Assert.True(f.Authorizer.Decide(cody, create).Allowed);
+        Assert.Equal(HttpStatusCode.OK, (await f.Admin.DeleteAsync("/apis/resourcemanager.miloapis.com/v1alpha1/namespaces/organization-cache-org/organizationmemberships/member-cody")).Status);
+        await IamFixture.EventuallyAsync(() => Task.FromResult(!f.Authorizer.Decide(cody, create).Allowed), "the membership's binding gone");
+    }
+}

@@ -19,7 +19,6 @@ internal sealed record RequestContext(string Cluster, IReadOnlyList<(string Kind
 internal sealed class IamAuthorizer(PolicyGraph graph, ResourceCatalog catalog) : IAuthorizer, IRulesResolver
 {
     private const string ResourceManagerGroup = "resourcemanager.miloapis.com";
-    private const string ServiceAccountClusterExtra = "authentication.datum.miloapis.com/cluster";
     private Dictionary<(string, string), bool> _namespaced = [];
     private long _catalogGeneration = -1;
     private readonly DecisionCache _decisions = new();
@@ -197,7 +196,7 @@ internal sealed class IamAuthorizer(PolicyGraph graph, ResourceCatalog catalog) 
     }
 
     private static string ServiceAccountCluster(UserInfo user) =>
-        user.Extra is { } extra && extra.TryGetValue(ServiceAccountClusterExtra, out var c) && c.Count == 1 ? c[0] : StorageKeys.RootCluster;
+        user.Extra is { } extra && extra.TryGetValue(UserTokens.ClusterExtra, out var c) && c.Count == 1 ? c[0] : StorageKeys.RootCluster;
 
     /// <summary>The permissions the user holds on a target and its ancestors (for escalation checks and rules reviews).</summary>
     internal HashSet<string> PermissionsOn(PolicyGraph.Reader r, UserInfo user, IEnumerable<string> targets)
