@@ -15,8 +15,9 @@ internal static class KubeconfigCommand
         var organization = new Option<string>("--organization") { Description = "Make the organization's control plane the current context." };
         var project = new Option<string>("--project") { Description = "Make the project's control plane the current context (takes precedence over --organization)." };
         var user = new Option<string>("--user") { Description = "Authenticate as this user with a server-issued token (see `datum token create`) instead of the admin certificate." };
-        var ttl = new Option<string>("--ttl") { Description = "With --user: how long the token is valid.", DefaultValueFactory = _ => "24h" };
-        var command = new Command("kubeconfig", "Print a kubeconfig (admin, or --user) for the server of a data directory to standard output: the platform context, plus a current context for --organization or --project.") { dataDir, server, organization, project, user, ttl };
+        var serviceAccount = new Option<string>("--service-account") { Description = "Authenticate as this iam.miloapis.com ServiceAccount of the --project (or --organization) instead." };
+        var ttl = new Option<string>("--ttl") { Description = "With --user or --service-account: how long the token is valid.", DefaultValueFactory = _ => "24h" };
+        var command = new Command("kubeconfig", "Print a kubeconfig (admin, or --user) for the server of a data directory to standard output: the platform context, plus a current context for --organization or --project.") { dataDir, server, organization, project, user, serviceAccount, ttl };
         command.SetAction(async (parse, ct) =>
         {
             var directory = Path.GetFullPath(parse.GetValue(dataDir) ?? DefaultDataDirectory.Resolve());
@@ -36,7 +37,25 @@ internal static class KubeconfigCommand
             var proj = parse.GetValue(project);
             string? token = null;
             var userName = parse.GetValue(user);
-            if (!string.IsNullOrEmpty(userName))
+            var account = parse.GetValue(serviceAccount);
+            if (!string.IsNullOrEmpty(userName) && !string.IsNullOrEmpty(account))
+            {
+                await Console.Error.WriteLineAsync("datum kubeconfig: give at most one of --user and --service-account").ConfigureAwait(false);
+                return 2;
+            }
+            if (!string.IsNullOrEmpty(account))
+            {
+                if (TokenCommand.ParseDuration(parse.GetValue(ttl) ?? "") is not { } lifetime)
+                {
+                    await Console.Error.WriteLineAsync($"--ttl: '{parse.GetValue(ttl)}' is not a duration like 30m, 24h or 7d").ConfigureAwait(false);
+                    return 2;
+                }
+                var cluster = TokenCommand.ServiceAccountCluster(proj, org);
+                userName = Datum.Iam.Apis.V1Alpha1.ServiceAccount.EmailOf(cluster, account);
+                using var tokens = await UserTokens.LoadAsync(directory, ct).ConfigureAwait(false);
+                token = tokens.IssueForServiceAccount(cluster, account, userName, lifetime);
+            }
+            else if (!string.IsNullOrEmpty(userName))
             {
                 if (TokenCommand.ParseDuration(parse.GetValue(ttl) ?? "") is not { } lifetime)
                 {

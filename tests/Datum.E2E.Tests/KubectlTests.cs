@@ -56,9 +56,13 @@ public sealed class KubectlTests : IClassFixture<ServerFixture>, IDisposable
             return i;
         }
         int shortCol = Col("SHORTNAMES"), versionCol = Col("APIVERSION"), nsCol = Col("NAMESPACED"), kindCol = Col("KIND");
-        var rows = lines.Skip(1).ToDictionary(
-            l => l[..shortCol].Trim(),
-            l => (Short: l[shortCol..versionCol].Trim(), Version: l[versionCol..nsCol].Trim(), Namespaced: l[nsCol..kindCol].Trim(), Kind: l[kindCol..].Trim()));
+        // A plural may be served by several groups (serviceaccounts: core and iam.miloapis.com); kubectl lists the core
+        // one first and resolves the bare name to it.
+        var all = lines.Skip(1).Select(l => (Name: l[..shortCol].Trim(),
+            Row: (Short: l[shortCol..versionCol].Trim(), Version: l[versionCol..nsCol].Trim(), Namespaced: l[nsCol..kindCol].Trim(), Kind: l[kindCol..].Trim()))).ToList();
+        var rows = all.GroupBy(r => r.Name).ToDictionary(g => g.Key, g => g.First().Row);
+        Assert.Equal(("sa", "v1", "true", "ServiceAccount"), rows["serviceaccounts"]);
+        Assert.Contains(all, r => r.Name == "serviceaccounts" && r.Row == ("", "iam.miloapis.com/v1alpha1", "false", "ServiceAccount"));
 
         Assert.Equal(("cm", "v1", "true", "ConfigMap"), rows["configmaps"]);
         Assert.Equal(("ns", "v1", "false", "Namespace"), rows["namespaces"]);

@@ -1,7 +1,4 @@
 using System.Net;
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using System.Text.Json.Nodes;
 using Datum.Iam.Authorization;
 using Datum.ResourceManager;
@@ -12,79 +9,44 @@ using Datum.Server.Tenancy;
 
 namespace Datum.Iam.Tests;
 
-/// <summary>A real server (resource manager + IAM) on a random port, an admin client and user clients with tokens.</summary>
-public sealed class IamFixture : IAsyncLifetime
+/// <summary>
+/// A real server (resource manager + IAM) on a random port (the shared <see cref="ApiServerFixture"/>), its admin
+/// client, and user clients with tokens as <c>datum token create</c> issues them.
+/// </summary>
+public class IamFixture : ApiServerFixture
 {
-    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("datum-iam-").FullName;
     private readonly IamModule _module = new();
-    private X509Certificate2? _adminCertificate;
     private UserTokens? _tokens;
-
-    public DatumServer Server { get; private set; } = null!;
-
-    public Client Admin { get; private set; } = null!;
 
     internal IamAuthorizer Authorizer => _module.Authorizer!;
 
-    public string DataDirectory => _dataDirectory;
-
-    public async Task InitializeAsync()
+    /// <inheritdoc />
+    protected override DatumServerOptions Configure(DatumServerOptions options)
     {
-        var options = new DatumServerOptions { DataDirectory = _dataDirectory, SecurePort = 0 }.AddResourceManager();
-        Server = await DatumServer.StartAsync(options with { Modules = [.. options.Modules, _module] }, CancellationToken.None);
-        _adminCertificate = X509Certificate2.CreateFromPem(Server.Credentials.AdminCertificatePem, Server.Credentials.AdminKeyPem);
-        Admin = CreateClient(_adminCertificate, null);
-        _tokens = await UserTokens.LoadAsync(_dataDirectory, CancellationToken.None);
+        var withRm = options.AddResourceManager();
+        return withRm with { Modules = [.. withRm.Modules, _module] };
     }
 
-    public async Task DisposeAsync()
+    public override async Task InitializeAsync()
     {
-        Admin?.Dispose();
-        await Server.DisposeAsync();
-        _adminCertificate?.Dispose();
+        await base.InitializeAsync();
+        _tokens = await UserTokens.LoadAsync(DataDirectory, CancellationToken.None);
+    }
+
+    public override async Task DisposeAsync()
+    {
         _tokens?.Dispose();
-        try
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        await base.DisposeAsync();
     }
+
+    /// <summary>The token issuer of the server's data directory.</summary>
+    public UserTokens Tokens => _tokens!;
 
     /// <summary>A user token as <c>datum token create</c> issues it.</summary>
     public string Token(string user, params string[] groups) => _tokens!.Issue(user, groups, TimeSpan.FromHours(1));
 
     /// <summary>A client authenticated with a user token.</summary>
-    public Client As(string user, params string[] groups) => CreateClient(null, Token(user, groups));
-
-    public Client CreateClient(X509Certificate2? certificate, string? token)
-    {
-        var ca = Server.Credentials.CertificateAuthority;
-        var handler = new SocketsHttpHandler
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, cert, _, errors) =>
-                {
-                    if (cert is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(ca);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return chain.Build(new X509Certificate2(cert));
-                },
-            },
-        };
-        if (certificate is not null)
-        {
-            handler.SslOptions.ClientCertificates = [certificate];
-            handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate;
-        }
-        var http = new HttpClient(handler) { BaseAddress = Server.Url, Timeout = TimeSpan.FromSeconds(30) };
-        if (token is not null) http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        return new Client(http);
-    }
+    public ApiClient As(string user, params string[] groups) => CreateClient(null, Token(user, groups));
 
     /// <summary>Polls until <paramref name="condition"/> holds (20 s at most).</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
@@ -158,7 +120,7 @@ public sealed class IamFixture : IAsyncLifetime
     }
 
     /// <summary>Binds a role to a subject on a project (binding in the organization's platform namespace).</summary>
-    public async Task BindOnProjectAsync(string org, string project, string bindingName, JsonObject subject, string role, Client? client = null)
+    public async Task BindOnProjectAsync(string org, string project, string bindingName, JsonObject subject, string role, ApiClient? client = null)
     {
         var p = await Admin.GetAsync($"/apis/resourcemanager.miloapis.com/v1alpha1/projects/{project}");
         var r = await (client ?? Admin).PostAsync($"/apis/iam.miloapis.com/v1alpha1/namespaces/organization-{org}/policybindings", Binding(bindingName, subject, role,
@@ -176,46 +138,4 @@ public sealed class IamFixture : IAsyncLifetime
             ["resourceSelector"] = new JsonObject { ["resourceRef"] = resourceRef },
         },
     };
-}
-
-public sealed record Reply(HttpStatusCode Status, string Text, JsonNode? Json)
-{
-    public override string ToString() => $"{(int)Status} {Text}";
-}
-
-public sealed class Client(HttpClient http) : IDisposable
-{
-    public async Task<Reply> SendAsync(HttpMethod method, string path, JsonNode? body = null, string contentType = "application/json")
-    {
-        using var request = new HttpRequestMessage(method, path);
-        if (body is not null)
-        {
-            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8);
-            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
-        }
-        using var response = await http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        JsonNode? json = null;
-        if (text.StartsWith('{'))
-        {
-            try
-            {
-                json = JsonNode.Parse(text);
-            }
-            catch (System.Text.Json.JsonException)
-            {
-            }
-        }
-        return new Reply(response.StatusCode, text, json);
-    }
-
-    public Task<Reply> GetAsync(string path) => SendAsync(HttpMethod.Get, path);
-
-    public Task<Reply> PostAsync(string path, JsonNode body) => SendAsync(HttpMethod.Post, path, body);
-
-    public Task<Reply> DeleteAsync(string path) => SendAsync(HttpMethod.Delete, path);
-
-    public Task<Reply> MergePatchAsync(string path, JsonNode patch) => SendAsync(HttpMethod.Patch, path, patch, "application/merge-patch+json");
-
-    public void Dispose() => http.Dispose();
 }

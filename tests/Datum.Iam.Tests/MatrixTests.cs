@@ -111,10 +111,12 @@ public sealed class MatrixTests(IamFixture f) : IClassFixture<IamFixture>
                 var total = 0;
                 foreach (var kind in kinds)
                 {
-                    foreach (var verb in ShippedPolicy.Verbs)
+                    foreach (var verb in VerbsOf(kind))
                     {
-                        var (ns, name) = Target(kind, verb, org, project);
-                        var actual = f.Authorizer.Decide(user, new AuthorizationAttributes(verb, kind.Group, kind.Plural, null, ns, name)).Allowed;
+                        // A status write is an update of the /status subresource, which IAM decides as updateStatus.
+                        var status = verb == "updateStatus";
+                        var (ns, name) = Target(kind, status ? "update" : verb, org, project);
+                        var actual = f.Authorizer.Decide(user, new AuthorizationAttributes(status ? "update" : verb, kind.Group, kind.Plural, status ? "status" : null, ns, name)).Allowed;
                         var expected = Expected(p.Grants, org, project, kind, verb, name);
                         decisions++;
                         total++;
@@ -128,7 +130,8 @@ public sealed class MatrixTests(IamFixture f) : IClassFixture<IamFixture>
             table.AppendLine($"| {p.Label} | " + string.Join(" | ", cells) + " |");
         }
         table.AppendLine();
-        table.AppendLine($"{decisions} decisions ({principals.Length} principals × {contexts.Count} contexts × {kinds.Count} kinds × {ShippedPolicy.Verbs.Length} verbs), {mismatches.Count} differ from the model.");
+        var pairs = kinds.Sum(k => VerbsOf(k).Count());
+        table.AppendLine($"{decisions} decisions ({principals.Length} principals × {contexts.Count} contexts × {pairs} (kind, verb) pairs: {kinds.Count} kinds × {ShippedPolicy.Verbs.Length} verbs, plus a status update of the {kinds.Count(k => k.HasStatusSubresource)} kinds with a status subresource), {mismatches.Count} differ from the model.");
         if (Environment.GetEnvironmentVariable("DATUM_IAM_MATRIX_OUT") is { Length: > 0 } output) await File.WriteAllTextAsync(output, table.ToString());
         Assert.True(mismatches.Count == 0, string.Join("\n", mismatches.Take(40)));
 
@@ -151,6 +154,10 @@ public sealed class MatrixTests(IamFixture f) : IClassFixture<IamFixture>
         Assert.Equal(HttpStatusCode.Created, (await ci.PostAsync(IamFixture.Project("mx-three-a") + "/api/v1/namespaces/default/configmaps", new JsonObject { ["metadata"] = new JsonObject { ["generateName"] = "ci-" } })).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await ci.GetAsync(IamFixture.Project("mx-three-b") + "/api/v1/namespaces/default/configmaps")).Status);
     }
+
+    /// <summary>The verbs asked of a kind: the eight REST verbs, and updateStatus where there is a status subresource.</summary>
+    private static IEnumerable<string> VerbsOf(ResourceDefinition kind) =>
+        kind.HasStatusSubresource ? [.. ShippedPolicy.Verbs, "updateStatus"] : ShippedPolicy.Verbs;
 
     private static string Summary(IamFixture f, UserInfo user, string? org, string? project)
     {

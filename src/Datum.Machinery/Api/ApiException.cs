@@ -72,6 +72,9 @@ public class ApiException(int code, string reason, string message) : Exception(m
     /// <summary>401 Unauthorized.</summary>
     public static ApiException Unauthorized() => new(401, "Unauthorized", "Unauthorized");
 
+    /// <summary>401 Unauthorized with a reason the caller can act on (the credential verified but may no longer be used).</summary>
+    public static ApiException Unauthorized(string message) => new(401, "Unauthorized", message);
+
     /// <summary>500 InternalError, for failures that are the server's fault.</summary>
     public static ApiException Internal(string message) => new(500, "InternalError", message);
 

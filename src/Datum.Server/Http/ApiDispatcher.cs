@@ -23,9 +23,12 @@ internal sealed partial class ApiDispatcher(
     OpenApiDocuments openApi,
     WatchSettings watchSettings,
     IEnumerable<Tenancy.IControlPlaneRouter> routers,
+    IEnumerable<IUserValidator> userValidators,
     Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime,
     ILogger<ApiDispatcher> logger)
 {
+    private readonly IUserValidator[] _userValidators = [.. userValidators];
+
     /// <summary>Serves one request.</summary>
     public async Task InvokeAsync(HttpContext context)
     {
@@ -61,6 +64,10 @@ internal sealed partial class ApiDispatcher(
 
         var authentication = await authenticator.AuthenticateAsync(context, ct).ConfigureAwait(false);
         var user = authentication.IsAuthenticated ? authentication.User! : throw ApiException.Unauthorized();
+        if (_userValidators.Length > 0 && !user.Groups.Contains(WellKnownGroups.SystemMasters))
+        {
+            foreach (var validator in _userValidators) user = validator.Validate(user);
+        }
         user = await Impersonation.ApplyAsync(context.Request, user, authorizer, ct).ConfigureAwait(false);
         var plane = Tenancy.ControlPlane.Platform;
         foreach (var router in routers)
@@ -107,6 +114,7 @@ internal sealed partial class ApiDispatcher(
             Namespace = info.Namespace,
             Subresource = info.Subresource,
             User = user,
+            Authorizer = authorizer,
             DryRun = HttpMethods.IsGet(method) ? false : WriteOptions.DryRun(context.Request),
             FieldValidation = WriteOptions.FieldValidation(context.Request),
             FieldManager = HttpMethods.IsGet(method) ? null : WriteOptions.FieldManager(context.Request),

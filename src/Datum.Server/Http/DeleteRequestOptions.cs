@@ -95,7 +95,7 @@ public sealed record DeleteRequestOptions(DeletePreconditions Preconditions, Del
         return new RequestScope
         {
             Definition = scope.Definition, Cluster = scope.Cluster, Namespace = ns ?? scope.Namespace, Subresource = scope.Subresource,
-            User = scope.User, DryRun = scope.DryRun || DryRun, FieldValidation = scope.FieldValidation, FieldManager = scope.FieldManager,
+            User = scope.User, Authorizer = scope.Authorizer, DryRun = scope.DryRun || DryRun, FieldValidation = scope.FieldValidation, FieldManager = scope.FieldManager,
         };
     }
 }

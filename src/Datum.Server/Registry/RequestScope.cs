@@ -1,3 +1,4 @@
+using Datum.Server.Authorization;
 using Datum.Server.Security;
 
 namespace Datum.Server.Registry;
@@ -33,6 +34,13 @@ public sealed class RequestScope
 
     /// <summary>The authenticated caller.</summary>
     public required UserInfo User { get; init; }
+
+    /// <summary>
+    /// The server's authorizer, for admission that must check a further permission of the caller (as Datum's webhooks
+    /// ask a SubjectAccessReview, e.g. <c>use</c> on a Network a Workload attaches). Set for API requests; null for
+    /// in-process callers, which run as <c>system:masters</c>.
+    /// </summary>
+    public IAuthorizer? Authorizer { get; init; }
 
     /// <summary><c>dryRun=All</c>: run everything, store nothing.</summary>
     public bool DryRun { get; init; }

@@ -19,14 +19,16 @@ internal sealed class ServiceAccountTokenAuthenticator(ServiceAccountTokens toke
     public const string ClusterExtra = "authentication.datum.miloapis.com/cluster";
 
     /// <summary>
-    /// The control plane a token-authenticated service account belongs to (its requests are accepted there only),
-    /// or null for every other user.
+    /// The control plane a token-authenticated service account (core or IAM) belongs to (its requests are accepted
+    /// there only), or null for every other user.
     /// </summary>
     public static string? HomeCluster(UserInfo user)
     {
         ArgumentNullException.ThrowIfNull(user);
-        if (user.Extra is not { } extra || !extra.ContainsKey(CredentialIdExtra) || !user.Name.StartsWith("system:serviceaccount:", StringComparison.Ordinal)) return null;
-        return extra.TryGetValue(ClusterExtra, out var cluster) && cluster.Count == 1 ? cluster[0] : StorageKeys.RootCluster;
+        if (user.Extra is not { } extra || !extra.ContainsKey(CredentialIdExtra)) return null;
+        if (extra.TryGetValue(ClusterExtra, out var cluster) && cluster.Count == 1) return cluster[0];
+        // Core service accounts of the platform carry no cluster claim; IAM service accounts always do.
+        return user.Name.StartsWith(ServiceAccountTokens.UserNamePrefix, StringComparison.Ordinal) ? StorageKeys.RootCluster : null;
     }
 
     /// <inheritdoc/>

@@ -9,12 +9,26 @@ namespace Datum.Server.Security;
 /// Server-issued user tokens (<c>datum token create --user alice</c>): ES256 JWTs signed with the service-account key
 /// (<c>pki/sa.key</c>), issuer <see cref="Issuer"/>, claims <c>sub</c> (the user name, also its uid), <c>groups</c>,
 /// <c>exp</c>, <c>iat</c>, <c>nbf</c>, <c>jti</c>. They carry no <c>kubernetes.io</c> claim, so they are never taken for
-/// service-account tokens. There is no revocation short of replacing the key.
+/// service-account tokens. There is no revocation short of replacing the key; a service that knows better (IAM:
+/// deactivated users) refuses the user through an <see cref="IUserValidator"/>.
+/// Tokens for IAM service accounts (<c>iam.miloapis.com</c> ServiceAccount, <see cref="IssueForServiceAccount"/>) add
+/// the claim <see cref="ServiceAccountClaim"/> (<c>{cluster, name}</c>): the user is then the account's email, the
+/// extras name the account and its control plane (<see cref="ServiceAccountExtra"/>,
+/// <see cref="ServiceAccountTokenAuthenticator.ClusterExtra"/>), and the token is good in that plane only.
 /// </summary>
 public sealed class UserTokens : IDisposable
 {
     /// <summary>The <c>iss</c> of user tokens.</summary>
     public const string Issuer = "https://datum.miloapis.com/user-tokens";
+
+    /// <summary>The claim of service-account tokens: <c>{"cluster": …, "name": …}</c>.</summary>
+    public const string ServiceAccountClaim = "datum.miloapis.com/serviceaccount";
+
+    /// <summary>The user extra naming the IAM service account a token authenticates (its control plane is in the cluster extra).</summary>
+    public const string ServiceAccountExtra = "authentication.datum.miloapis.com/serviceaccount";
+
+    /// <summary>The user extra naming the control plane (storage cluster) a service account belongs to.</summary>
+    public const string ClusterExtra = ServiceAccountTokenAuthenticator.ClusterExtra;
 
     private const int CacheLimit = 10_000;
     private readonly ServiceAccountSigningKey _key;
@@ -34,7 +48,20 @@ public sealed class UserTokens : IDisposable
         new(await ServiceAccountSigningKey.LoadOrCreateAsync(Path.Combine(dataDirectory, "pki"), ct).ConfigureAwait(false), TimeProvider.System);
 
     /// <summary>Signs a token for <paramref name="user"/> with extra <paramref name="groups"/>, valid for <paramref name="lifetime"/>.</summary>
-    public string Issue(string user, IReadOnlyList<string> groups, TimeSpan lifetime)
+    public string Issue(string user, IReadOnlyList<string> groups, TimeSpan lifetime) => Issue(user, groups, lifetime, null);
+
+    /// <summary>
+    /// Signs a token for the IAM service account <paramref name="name"/> of control plane <paramref name="cluster"/>
+    /// (storage cluster, e.g. <c>project:p1</c>), authenticating as <paramref name="email"/>.
+    /// </summary>
+    public string IssueForServiceAccount(string cluster, string name, string email, TimeSpan lifetime)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(cluster);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return Issue(email, [], lifetime, (cluster, name));
+    }
+
+    private string Issue(string user, IReadOnlyList<string> groups, TimeSpan lifetime, (string Cluster, string Name)? serviceAccount)
     {
         ArgumentException.ThrowIfNullOrEmpty(user);
         if (lifetime <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(lifetime), lifetime, "The lifetime must be positive.");
@@ -51,6 +78,13 @@ public sealed class UserTokens : IDisposable
             w.WriteNumber("nbf", now);
             w.WriteNumber("exp", now + (long)lifetime.TotalSeconds);
             w.WriteString("jti", Guid.NewGuid().ToString());
+            if (serviceAccount is { } sa)
+            {
+                w.WriteStartObject(ServiceAccountClaim);
+                w.WriteString("cluster", sa.Cluster);
+                w.WriteString("name", sa.Name);
+                w.WriteEndObject();
+            }
         }));
         var input = header + "." + payload;
         return input + "." + Base64Url.EncodeToString(_key.Key.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256));
@@ -98,6 +132,19 @@ public sealed class UserTokens : IDisposable
                 groups.AddRange(g.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!).Where(e => e != WellKnownGroups.SystemMasters));
             }
             if (!groups.Contains(WellKnownGroups.SystemAuthenticated)) groups.Add(WellKnownGroups.SystemAuthenticated);
+            if (root.TryGetProperty(ServiceAccountClaim, out var sa))
+            {
+                if (sa.ValueKind != JsonValueKind.Object || !sa.TryGetProperty("cluster", out var c) || c.GetString() is not { Length: > 0 } cluster
+                    || !sa.TryGetProperty("name", out var n) || n.GetString() is not { Length: > 0 } account) return null;
+                // The uid is the account's, filled in by the IAM validator once it found the account.
+                var extra = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
+                {
+                    [ServiceAccountTokenAuthenticator.CredentialIdExtra] = ["JTI=" + (root.TryGetProperty("jti", out var jti) ? jti.GetString() : "")],
+                    [ServiceAccountTokenAuthenticator.ClusterExtra] = [cluster],
+                    [ServiceAccountExtra] = [account],
+                };
+                return (new UserInfo(name, null, [WellKnownGroups.SystemAuthenticated], extra), exp.GetInt64());
+            }
             return (new UserInfo(name, name, groups), exp.GetInt64());
         }
         catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException or ArgumentException)

@@ -7,6 +7,7 @@ using Datum.ResourceManager.Controllers.Hosting;
 using Datum.Server.Authorization;
 using Datum.Server.Hosting;
 using Datum.Server.Registry;
+using Datum.Server.Security;
 using Datum.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -16,7 +17,8 @@ namespace Datum.Iam;
 
 /// <summary>
 /// The IAM service: <c>iam.miloapis.com/v1alpha1</c> ProtectedResource, Role, PolicyBinding, Group, GroupMembership,
-/// UserInvitation (User stays with the resource manager), the authorizer that replaces the allow-all default,
+/// UserInvitation, ServiceAccount, UserPreference, UserDeactivation (User stays with the resource manager), the
+/// authorizer that replaces the allow-all default, the validator refusing Inactive service accounts and users,
 /// escalation prevention, the shipped roles and protected resources, and the controllers.
 /// </summary>
 public static class IamService
@@ -56,6 +58,9 @@ internal sealed class IamModule : IServerModule, IAuthorizerProvider
         catalog.Add(Group.Definition);
         catalog.Add(GroupMembership.Definition);
         catalog.Add(UserInvitation.Definition);
+        catalog.Add(ServiceAccount.Definition);
+        catalog.Add(UserPreference.Definition);
+        catalog.Add(UserDeactivation.Definition);
     }
 
     /// <inheritdoc />
@@ -66,6 +71,7 @@ internal sealed class IamModule : IServerModule, IAuthorizerProvider
     public void AddServices(IServiceCollection services)
     {
         services.AddSingleton(_graph);
+        services.AddSingleton<IUserValidator>(new IamUserValidator(_graph));
         // The graph is complete before the server serves: the feeder lists synchronously, then watches.
         services.AddSingleton(sp => new PolicyGraphFeeder(_graph, _storage ?? sp.GetRequiredService<ResourceStore>().Storage, sp.GetRequiredService<ILogger<PolicyGraphFeeder>>()));
         services.AddSingleton<IHostedService>(sp => new FeederStarter(sp.GetRequiredService<PolicyGraphFeeder>()));
@@ -73,6 +79,8 @@ internal sealed class IamModule : IServerModule, IAuthorizerProvider
         AddController(services, "iam-role-controller", 2, (client, sp) => new RoleController(client, _graph, TimeProvider.System), RoleController.Sources);
         AddController(services, "iam-policybinding-controller", 2,
             (client, sp) => new PolicyBindingController(client, sp.GetRequiredService<ResourceCatalog>(), TimeProvider.System), PolicyBindingController.Sources);
+        AddController(services, "iam-serviceaccount-controller", 1, (client, _) => new ServiceAccountController(client, TimeProvider.System), ServiceAccountController.Sources);
+        AddController(services, "iam-user-controller", 1, (client, _) => new UserController(client, TimeProvider.System), UserController.Sources);
         AddController(services, "iam-userinvitation-controller", 2, (client, _) => new UserInvitationController(client, TimeProvider.System), _ => UserInvitationController.Sources);
     }
 

@@ -104,7 +104,12 @@ public sealed class CustomResourceTests(DatumServerFixture fixture) : IClassFixt
         Assert.Equal("How many gadgets to run.", schema["properties"]!["spec"]!["properties"]!["replicas"].Str("description"));
         Assert.Equal(1, schema["properties"]!["spec"]!["properties"]!["replicas"]!["default"]!.GetValue<int>());
 
-        var crd = await Admin.GetAsync($"{Crds}/gadgets.{group}");
+        // The kind is served as soon as the catalog has it; the CRD's status is written just after.
+        var crd = await EventuallyAsync(async () =>
+        {
+            var get = await Admin.GetAsync($"{Crds}/gadgets.{group}");
+            return get.Object["status"]?["conditions"] is JsonArray c && c.Any(x => x.Str("type") == "Established" && x.Str("status") == "True") ? get : null;
+        }, "CRD status");
         var conditions = crd.Object["status"]!["conditions"]!.AsArray();
         Assert.Contains(conditions, c => c.Str("type") == "NamesAccepted" && c.Str("status") == "True");
         Assert.Contains(conditions, c => c.Str("type") == "Established" && c.Str("status") == "True");

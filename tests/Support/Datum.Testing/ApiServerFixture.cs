@@ -22,13 +22,16 @@ public abstract class ApiServerFixture : IAsyncLifetime
 
     public DatumServer Server { get; private set; } = null!;
 
+    /// <summary>The server's data directory (keys for tokens live in its <c>pki/</c>).</summary>
+    public string DataDirectory => _dataDirectory;
+
     /// <summary>Authenticated as admin with the client certificate.</summary>
     public ApiClient Admin { get; private set; } = null!;
 
     /// <summary>Adds what the tests need (kinds, service modules) to the server options.</summary>
     protected abstract DatumServerOptions Configure(DatumServerOptions options);
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Server = await DatumServer.StartAsync(Configure(new DatumServerOptions
         {
@@ -40,7 +43,7 @@ public abstract class ApiServerFixture : IAsyncLifetime
         Admin = CreateClient(_adminCertificate);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Admin?.Dispose();
         await Server.DisposeAsync();

@@ -10,7 +10,9 @@ namespace Datum.Compute.Admission;
 
 /// <summary>
 /// Checks that need other objects (compute's workload webhook): every city code of a Workload's placements must be the
-/// city code of an existing Location (the platform's); otherwise 422 NotSupported listing the valid codes. Reads only.
+/// city code of an existing Location (the platform's), otherwise 422 NotSupported listing the valid codes; and the
+/// caller must hold <c>networking.datumapis.com/networks.use</c> on every Network the template attaches (asked of the
+/// server's authorizer, as Datum's webhook asks a SubjectAccessReview), otherwise 403. Reads only.
 /// </summary>
 internal sealed class ComputeAdmission(IRevisionedStore storage) : IAdmissionPlugin
 {
@@ -18,6 +20,7 @@ internal sealed class ComputeAdmission(IRevisionedStore storage) : IAdmissionPlu
     {
         if (!ReferenceEquals(scope.Definition, Workload.Definition) || obj is null) return;
         if (operation is not (AdmissionOperation.Create or AdmissionOperation.Update)) return;
+        await CheckNetworkUseAsync(scope, obj, old, cancellationToken).ConfigureAwait(false);
         if (obj["spec"]?["placements"] is not JsonArray placements) return;
         // Only changed placements are checked on update, so a workload whose Location went away can still be edited.
         var before = old?["spec"]?["placements"] as JsonArray;
@@ -37,6 +40,32 @@ internal sealed class ComputeAdmission(IRevisionedStore storage) : IAdmissionPlu
             }
         }
         if (errors.Count > 0) throw ApiException.Invalid(scope.Definition.GroupVersionKind, ObjectFields.Name(obj) ?? "", errors);
+    }
+
+    /// <summary>
+    /// <c>use</c> on each attached Network, in the workload's namespace, as the requesting user. Writes that leave the
+    /// spec alone (finalizers, labels) are not asked again; status writes never reach here with a spec change.
+    /// </summary>
+    private static async ValueTask CheckNetworkUseAsync(RequestScope scope, JsonObject obj, JsonObject? old, CancellationToken ct)
+    {
+        if (scope.Authorizer is not { } authorizer || scope.Subresource is not null) return;
+        if (old is not null && JsonNode.DeepEquals(obj["spec"], old["spec"])) return;
+        if (obj["spec"]?["template"]?["spec"]?["networkInterfaces"] is not JsonArray interfaces) return;
+        var ns = ObjectFields.Namespace(obj) ?? scope.Namespace;
+        var asked = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in interfaces)
+        {
+            if (item?["network"]?["name"] is not JsonValue v || v.GetValueKind() != System.Text.Json.JsonValueKind.String) continue;
+            var network = v.GetValue<string>();
+            if (!asked.Add(network)) continue;
+            var decision = await authorizer.AuthorizeAsync(scope.User,
+                new Datum.Server.Authorization.AuthorizationAttributes("use", Network.Definition.Group, Network.Definition.Plural, null, ns, network), ct).ConfigureAwait(false);
+            if (decision.Allowed) continue;
+            var name = ObjectFields.Name(obj) ?? "";
+            throw new ApiException(403, "Forbidden",
+                $"workloads.{Workload.Definition.Group} \"{name}\" is forbidden: permission to use the network was denied: user \"{scope.User.Name}\" needs '{Network.Definition.Group}/{Network.Definition.Plural}.use' on Network \"{network}\" in namespace \"{ns}\" ({decision.Reason})")
+            { DetailName = name, DetailGroup = Workload.Definition.Group, DetailKind = Workload.Definition.Plural };
+        }
     }
 
     private async Task<HashSet<string>> CityCodesAsync(CancellationToken ct)

@@ -94,6 +94,6 @@ internal sealed class EscalationAdmission(Func<IamAuthorizer?> authorizer) : IAd
         var refKind = target["kind"]?.ToString() ?? "";
         var refName = target["name"]?.ToString() ?? "";
         var protectedKind = r.ByKind(refGroup, refKind) ?? new ProtectedKind(IamNames.ServiceOf(refGroup), refGroup, refKind, "", [], [("resourcemanager.miloapis.com", "Project"), ("resourcemanager.miloapis.com", "Organization")]);
-        return IamAuthorizer.Targets(r, protectedKind, refName, target["namespace"]?.ToString(), context);
+        return IamAuthorizer.Targets(r, protectedKind, refName, target["namespace"]?.ToString(), context).Select(t => (t.Key, t.Description)).ToList();
     }
 }

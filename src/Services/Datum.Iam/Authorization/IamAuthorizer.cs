@@ -19,9 +19,9 @@ internal sealed record RequestContext(string Cluster, IReadOnlyList<(string Kind
 internal sealed class IamAuthorizer(PolicyGraph graph, ResourceCatalog catalog) : IAuthorizer, IRulesResolver
 {
     private const string ResourceManagerGroup = "resourcemanager.miloapis.com";
-    private const string ServiceAccountClusterExtra = "authentication.datum.miloapis.com/cluster";
     private Dictionary<(string, string), bool> _namespaced = [];
     private long _catalogGeneration = -1;
+    private readonly DecisionCache _decisions = new();
 
     /// <summary>The graph decisions are read from.</summary>
     public PolicyGraph Graph => graph;
@@ -48,33 +48,60 @@ internal sealed class IamAuthorizer(PolicyGraph graph, ResourceCatalog catalog) 
         {
             return AuthorizationDecision.Allow("users may read themselves");
         }
+        return graph.Read((Authorizer: this, User: user, Attributes: a), static (r, s) => s.Authorizer.DecideCached(r, s.User, s.Attributes));
+    }
+
+    /// <summary>A resource request decided from the graph without the decision cache (the benchmark's cold path).</summary>
+    internal AuthorizationDecision DecideUncached(UserInfo user, AuthorizationAttributes a) =>
+        graph.Read((Authorizer: this, User: user, Attributes: a), static (r, s) => s.Authorizer.Decide(r, s.User, s.Attributes));
+
+    private AuthorizationDecision DecideCached(PolicyGraph.Reader r, UserInfo user, AuthorizationAttributes a)
+    {
+        if (!DecisionCache.Key.TryCreate(user, a, out var key)) return Decide(r, user, a);
+        if (_decisions.TryGet(r.Version, catalog.Generation, key, out var cached)) return cached!;
+        var decision = Decide(r, user, a);
+        _decisions.Add(key, decision);
+        return decision;
+    }
+
+    private AuthorizationDecision Decide(PolicyGraph.Reader r, UserInfo user, AuthorizationAttributes a)
+    {
         var service = IamNames.ServiceOf(a.Group);
-        var permission = $"{service}/{a.Resource}.{a.Verb}";
-        var context = ContextOf(user, a.Namespace);
+        var context = ContextOf(r, user, a.Namespace);
         if (context.Ancestors is [("Organization", var org)] && Namespaced(a.Group, a.Resource) && ContextIsOrganization(user))
         {
             if (a.Namespace is null) return AuthorizationDecision.Deny($"cross-namespace queries not allowed in organization context: {a.Resource} must be requested in namespace \"organization-{org}\"");
             if (a.Namespace != "organization-" + org) return AuthorizationDecision.Deny($"namespace mismatch: in the context of organization \"{org}\" only namespace \"organization-{org}\" may be used, not \"{a.Namespace}\"");
         }
-        return graph.Read(r =>
+        if (r.ByPlural(a.Group, a.Resource) is not { } kind) return AuthorizationDecision.Deny($"permission '{service}/{a.Resource}.{a.Verb}' not registered: no ProtectedResource for {a.Resource}.{service}");
+        var verb = StatusWrite(kind, a) ? UpdateStatusVerb : a.Verb;
+        var permission = $"{service}/{a.Resource}.{verb}";
+        if (!kind.Permissions.Contains(verb)) return AuthorizationDecision.Deny($"permission '{permission}' not registered");
+        var objectScoped = a.Name is not null && a.Verb is not ("list" or "watch" or "create" or "deletecollection");
+        foreach (var target in Targets(r, kind, objectScoped ? a.Name : null, a.Namespace, context))
         {
-            if (r.ByPlural(a.Group, a.Resource) is not { } kind) return AuthorizationDecision.Deny($"permission '{permission}' not registered: no ProtectedResource for {a.Resource}.{service}");
-            if (!kind.Permissions.Contains(a.Verb)) return AuthorizationDecision.Deny($"permission '{permission}' not registered");
-            var objectScoped = a.Name is not null && a.Verb is not ("list" or "watch" or "create" or "deletecollection");
-            foreach (var target in Targets(r, kind, objectScoped ? a.Name : null, a.Namespace, context))
+            foreach (var binding in r.BindingsOn(target.Key))
             {
-                foreach (var binding in r.BindingsOn(target.Key))
+                if (!Matches(r, binding, user)) continue;
+                if (r.RoleOf(binding) is { } role && r.EffectivePermissions(role).Contains(permission))
                 {
-                    if (!Matches(r, binding, user)) continue;
-                    if (r.RoleOf(binding) is { } role && r.EffectivePermissions(role).Contains(permission))
-                    {
-                        return AuthorizationDecision.Allow($"allowed by PolicyBinding \"{binding.Namespace}/{binding.Name}\" (role {binding.RoleNamespace}/{binding.RoleName}) on {target.Description}");
-                    }
+                    return AuthorizationDecision.Allow($"allowed by PolicyBinding \"{binding.Namespace}/{binding.Name}\" (role {binding.RoleNamespace}/{binding.RoleName}) on {target.Description}");
                 }
             }
-            return AuthorizationDecision.Deny($"missing permission '{permission}' on {Describe(kind, a, context)}");
-        });
+        }
+        return AuthorizationDecision.Deny($"missing permission '{permission}' on {Describe(kind, a, context)}");
     }
+
+    /// <summary>The verb of status writes where the kind registers it (Datum's <c>updateStatus</c>).</summary>
+    public const string UpdateStatusVerb = "updateStatus";
+
+    /// <summary>
+    /// Whether a request is a status write that needs <c>updateStatus</c>: an update or patch of the <c>/status</c>
+    /// subresource of a kind whose ProtectedResource registers the verb. Kinds that do not (older or hand-written
+    /// ProtectedResources) keep asking for <c>update</c>/<c>patch</c>, as before.
+    /// </summary>
+    internal static bool StatusWrite(ProtectedKind kind, AuthorizationAttributes a) =>
+        a.Subresource == "status" && a.Verb is ("update" or "patch") && kind.Permissions.Contains(UpdateStatusVerb);
 
     private static string Describe(ProtectedKind kind, AuthorizationAttributes a, RequestContext context) =>
         a.Name is not null ? $"{kind.Kind} \"{a.Name}\"" + (context.Ancestors.Count > 0 ? $" in {context.Ancestors[0].Kind} \"{context.Ancestors[0].Name}\"" : "")
@@ -84,7 +111,9 @@ internal sealed class IamAuthorizer(PolicyGraph graph, ResourceCatalog catalog) 
         user.Extra is { } extra && extra.TryGetValue(ControlPlane.ParentTypeExtra, out var type) && type is ["Organization"];
 
     /// <summary>The context of a request from the parent extras the dispatcher sets (or the platform namespace <c>organization-{org}</c>).</summary>
-    public RequestContext ContextOf(UserInfo user, string? ns)
+    public RequestContext ContextOf(UserInfo user, string? ns) => graph.Read((User: user, Namespace: ns), static (r, s) => ContextOf(r, s.User, s.Namespace));
+
+    private static RequestContext ContextOf(PolicyGraph.Reader r, UserInfo user, string? ns)
     {
         if (user.Extra is { } extra && extra.TryGetValue(ControlPlane.ParentTypeExtra, out var type) && type.Count == 1
             && extra.TryGetValue(ControlPlane.ParentNameExtra, out var name) && name.Count == 1)
@@ -92,7 +121,7 @@ internal sealed class IamAuthorizer(PolicyGraph graph, ResourceCatalog catalog) 
             switch (type[0])
             {
                 case "Project":
-                    var org = graph.Read(r => r.OrganizationOf(name[0]));
+                    var org = r.OrganizationOf(name[0]);
                     return new RequestContext("project:" + name[0], org is null ? [("Project", name[0])] : [("Project", name[0]), ("Organization", org)]);
                 case "Organization":
                     return new RequestContext("org:" + name[0], [("Organization", name[0])]);
@@ -103,25 +132,34 @@ internal sealed class IamAuthorizer(PolicyGraph graph, ResourceCatalog catalog) 
             : new RequestContext(StorageKeys.RootCluster, []);
     }
 
-    /// <summary>The targets whose bindings can grant a permission on (an object of) <paramref name="kind"/>.</summary>
-    internal static List<(string Key, string Description)> Targets(PolicyGraph.Reader r, ProtectedKind kind, string? name, string? ns, RequestContext context)
+    /// <summary>A target of bindings: its key, and what it is (described only when a message needs it).</summary>
+    internal readonly record struct Target(string Key, string Kind, string? Name)
     {
-        var targets = new List<(string, string)>(6);
-        if (name is not null) targets.Add((PolicyGraph.ObjectTarget(context.Cluster, kind.Group, kind.Kind, ns, name), $"{kind.Kind} \"{name}\""));
-        targets.Add((PolicyGraph.KindTarget(kind.Group, kind.Kind), $"every {kind.Kind}"));
+        /// <summary><c>Kind "name"</c>, or <c>every Kind</c>.</summary>
+        public string Description => Name is null ? $"every {Kind}" : $"{Kind} \"{Name}\"";
+    }
+
+    /// <summary>The targets whose bindings can grant a permission on (an object of) <paramref name="kind"/>.</summary>
+    internal static List<Target> Targets(PolicyGraph.Reader r, ProtectedKind kind, string? name, string? ns, RequestContext context)
+    {
+        var targets = new List<Target>(6);
+        if (name is not null) targets.Add(new(PolicyGraph.ObjectTarget(context.Cluster, kind.Group, kind.Kind, ns, name), kind.Kind, name));
+        targets.Add(new(kind.KindKey, kind.Kind, null));
         IReadOnlyList<(string Kind, string Name)> ancestors = (kind.Group, kind.Kind) switch
         {
             (ResourceManagerGroup, "Organization") => [],
             (ResourceManagerGroup, "Project") when name is not null => r.OrganizationOf(name) is { } org ? [("Organization", org)] : [],
             _ => context.Ancestors,
         };
-        var allowed = new HashSet<(string, string)>(kind.Parents);
+        // An ancestor counts if the kind, or an ancestor already counted, names it as parent.
+        List<(string, string)>? inherited = null;
         foreach (var (ancestorKind, ancestorName) in ancestors)
         {
-            if (!allowed.Contains((ResourceManagerGroup, ancestorKind))) continue;
-            targets.Add((PolicyGraph.ObjectTarget(context.Cluster, ResourceManagerGroup, ancestorKind, null, ancestorName), $"{ancestorKind} \"{ancestorName}\""));
-            targets.Add((PolicyGraph.KindTarget(ResourceManagerGroup, ancestorKind), $"every {ancestorKind}"));
-            if (r.ByKind(ResourceManagerGroup, ancestorKind) is { } parent) allowed.UnionWith(parent.Parents);
+            if (!kind.Parents.Contains((ResourceManagerGroup, ancestorKind)) && inherited?.Contains((ResourceManagerGroup, ancestorKind)) != true) continue;
+            var parent = r.ByKind(ResourceManagerGroup, ancestorKind);
+            targets.Add(new(PolicyGraph.ObjectTarget(context.Cluster, ResourceManagerGroup, ancestorKind, null, ancestorName), ancestorKind, ancestorName));
+            targets.Add(new(parent?.KindKey ?? PolicyGraph.KindTarget(ResourceManagerGroup, ancestorKind), ancestorKind, null));
+            if (parent is not null) (inherited ??= []).AddRange(parent.Parents);
         }
         return targets;
     }
@@ -143,6 +181,12 @@ internal sealed class IamAuthorizer(PolicyGraph graph, ResourceCatalog catalog) 
                     var key = s.Namespace + "/" + s.Name;
                     if (r.GroupsOf(binding.Cluster, user.Name)?.Contains(key) == true || (user.Uid is not null && r.GroupsOf(binding.Cluster, user.Uid)?.Contains(key) == true)) return true;
                     break;
+                case "ServiceAccount" when string.IsNullOrEmpty(s.Namespace):
+                    // An IAM ServiceAccount: by email from anywhere, or by name from its own control plane; the uid, when given, must match.
+                    if (user.Extra is { } extra && extra.TryGetValue(UserTokens.ServiceAccountExtra, out var account) && account.Count == 1
+                        && (s.Name == user.Name || (s.Name == account[0] && ServiceAccountCluster(user) == binding.Cluster))
+                        && (string.IsNullOrEmpty(s.Uid) || s.Uid == user.Uid)) return true;
+                    break;
                 case "ServiceAccount":
                     if (user.Name == $"system:serviceaccount:{s.Namespace}:{s.Name}" && ServiceAccountCluster(user) == binding.Cluster) return true;
                     break;
@@ -152,7 +196,7 @@ internal sealed class IamAuthorizer(PolicyGraph graph, ResourceCatalog catalog) 
     }
 
     private static string ServiceAccountCluster(UserInfo user) =>
-        user.Extra is { } extra && extra.TryGetValue(ServiceAccountClusterExtra, out var c) && c.Count == 1 ? c[0] : StorageKeys.RootCluster;
+        user.Extra is { } extra && extra.TryGetValue(UserTokens.ClusterExtra, out var c) && c.Count == 1 ? c[0] : StorageKeys.RootCluster;
 
     /// <summary>The permissions the user holds on a target and its ancestors (for escalation checks and rules reviews).</summary>
     internal HashSet<string> PermissionsOn(PolicyGraph.Reader r, UserInfo user, IEnumerable<string> targets)

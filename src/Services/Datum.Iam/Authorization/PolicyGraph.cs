@@ -7,7 +7,11 @@ using Datum.Server.Registry;
 namespace Datum.Iam.Authorization;
 
 /// <summary>A kind registered with IAM (from a ProtectedResource).</summary>
-internal sealed record ProtectedKind(string Service, string Group, string Kind, string Plural, FrozenSet<string> Permissions, IReadOnlyList<(string Group, string Kind)> Parents);
+internal sealed record ProtectedKind(string Service, string Group, string Kind, string Plural, FrozenSet<string> Permissions, IReadOnlyList<(string Group, string Kind)> Parents)
+{
+    /// <summary>The target key of every object of the kind (kept, as every decision asks for it).</summary>
+    public string KindKey { get; } = PolicyGraph.KindTarget(Group, Kind);
+}
 
 /// <summary>A role as stored: its own permissions and the roles it inherits (namespace defaulted).</summary>
 internal sealed record RoleNode(string Cluster, string Namespace, string Name, IReadOnlyList<string> Included, IReadOnlyList<(string Namespace, string Name)> Inherited);
@@ -17,6 +21,9 @@ internal sealed record BindingSubject(string Kind, string Name, string? Namespac
 
 /// <summary>A policy binding as the authorizer needs it.</summary>
 internal sealed record BindingNode(string Key, string Cluster, string Namespace, string Name, string RoleNamespace, string RoleName, IReadOnlyList<BindingSubject> Subjects, string Target);
+
+/// <summary>An IAM service account as authentication needs it.</summary>
+internal sealed record ServiceAccountNode(string Cluster, string Name, string Uid, string State, string Email);
 
 /// <summary>
 /// The authorizer's in-memory picture of IAM: protected resources, roles (with flattened permissions, cached),
@@ -36,6 +43,8 @@ internal sealed class PolicyGraph
     private readonly Dictionary<string, GroupMember> _groupMemberships = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Cluster, string User), HashSet<string>> _userGroups = [];
     private readonly Dictionary<string, string> _projectOrganization = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Cluster, string Name), ServiceAccountNode> _serviceAccounts = [];
+    private readonly HashSet<string> _inactiveUsers = new(StringComparer.Ordinal);
 
     private sealed record GroupMember(string Cluster, string User, string Group);
 
@@ -70,6 +79,15 @@ internal sealed class PolicyGraph
                 case (IamNames.Group, "roles"): ApplyRole(cluster, parts[5], parts[^1], obj); break;
                 case (IamNames.Group, "policybindings"): ApplyBinding(key, cluster, parts[5], parts[^1], obj); break;
                 case (IamNames.Group, "groupmemberships"): ApplyGroupMembership(key, cluster, obj); break;
+                case (IamNames.Group, "serviceaccounts"):
+                    if (obj is null) _serviceAccounts.Remove((cluster, parts[^1]));
+                    else _serviceAccounts[(cluster, parts[^1])] = new ServiceAccountNode(cluster, parts[^1], ObjectFields.MetaString(obj, "uid") ?? "",
+                        ServiceAccount.StateOf(obj), ObjectFields.StringAt(obj, "status.email") ?? ServiceAccount.EmailOf(cluster, parts[^1]));
+                    break;
+                case (IamNames.Group, "users") when cluster == "root":
+                    if (obj is not null && ObjectFields.StringAt(obj, "status.state") == ServiceAccount.Inactive) _inactiveUsers.Add(parts[^1]);
+                    else _inactiveUsers.Remove(parts[^1]);
+                    break;
                 case ("resourcemanager.miloapis.com", "projects") when cluster == "root":
                     var org = obj is null ? null : ObjectFields.StringAt(obj, "spec.ownerRef.name");
                     if (org is null) _projectOrganization.Remove(parts[^1]);
@@ -158,6 +176,7 @@ internal sealed class PolicyGraph
             Version++;
             _resourceKeys.Clear(); _byPlural.Clear(); _byKind.Clear(); _roles.Clear(); _effective.Clear();
             _bindings.Clear(); _byTarget.Clear(); _groupMemberships.Clear(); _userGroups.Clear(); _projectOrganization.Clear();
+            _serviceAccounts.Clear(); _inactiveUsers.Clear();
         }
     }
 
@@ -165,8 +184,21 @@ internal sealed class PolicyGraph
     public static bool IsWatched(string key)
     {
         var parts = key.Split('/', 6);
-        return parts.Length >= 6 && (parts[3] == IamNames.Group ? parts[4] is "protectedresources" or "roles" or "policybindings" or "groupmemberships"
+        return parts.Length >= 6 && (parts[3] == IamNames.Group ? parts[4] is "protectedresources" or "roles" or "policybindings" or "groupmemberships" or "serviceaccounts"
+                || (parts[4] == "users" && parts[2] == "root")
             : parts[3] == "resourcemanager.miloapis.com" && parts[4] == "projects" && parts[2] == "root");
+    }
+
+    /// <summary>The IAM service account <paramref name="name"/> of a control plane, or null.</summary>
+    public ServiceAccountNode? ServiceAccountOf(string cluster, string name)
+    {
+        lock (_lock) return _serviceAccounts.GetValueOrDefault((cluster, name));
+    }
+
+    /// <summary>Whether the User <paramref name="name"/> has <c>status.state: Inactive</c>.</summary>
+    public bool IsUserInactive(string name)
+    {
+        lock (_lock) return _inactiveUsers.Count > 0 && _inactiveUsers.Contains(name);
     }
 
     /// <summary>A read view of the graph; valid only inside <see cref="Read{T}"/>.</summary>
@@ -175,9 +207,18 @@ internal sealed class PolicyGraph
         lock (_lock) return read(new Reader(this));
     }
 
+    /// <summary>As <see cref="Read{T}"/>, with the state passed in (a static lambda allocates no closure per decision).</summary>
+    public T Read<TState, T>(TState state, Func<Reader, TState, T> read)
+    {
+        lock (_lock) return read(new Reader(this), state);
+    }
+
     /// <summary>Queries on the graph, used under its lock.</summary>
     public readonly struct Reader(PolicyGraph graph)
     {
+        /// <summary>The graph's version (increments on every change).</summary>
+        public long Version => graph.Version;
+
         /// <summary>The protected kind of a REST resource, or null.</summary>
         public ProtectedKind? ByPlural(string group, string plural) => graph._byPlural.GetValueOrDefault((group, plural));
 

@@ -15,6 +15,17 @@ internal static class ShippedPolicy
     /// <summary>Verbs every kind registers.</summary>
     public static readonly string[] Verbs = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
 
+    /// <summary>
+    /// The verbs a kind registers: <see cref="Verbs"/>, <c>updateStatus</c> for kinds with a status subresource (the
+    /// authorizer asks for it on status writes), and <c>use</c> where Datum has it (Networks, which Workloads attach).
+    /// </summary>
+    public static IEnumerable<string> VerbsOf(ResourceDefinition d)
+    {
+        foreach (var verb in Verbs) yield return verb;
+        if (d.HasStatusSubresource) yield return "updateStatus";
+        if ((d.Group, d.Plural) == ("networking.datumapis.com", "networks")) yield return "use";
+    }
+
     /// <summary>Read verbs.</summary>
     public static readonly string[] ReadVerbs = ["get", "list", "watch"];
 
@@ -32,7 +43,7 @@ internal static class ShippedPolicy
         (Rm, "Organization") => [],
         (Rm, "Project") => [(Rm, "Organization")],
         // Platform-wide kinds: only platform administrators (system:masters or resourceKind bindings).
-        (IamNames.Group, "User" or "ProtectedResource") or ("apiextensions.k8s.io", _) => [],
+        (IamNames.Group, "User" or "UserPreference" or "UserDeactivation" or "ProtectedResource") or ("apiextensions.k8s.io", _) => [],
         _ => [(Rm, "Project"), (Rm, "Organization")],
     };
 
@@ -49,7 +60,7 @@ internal static class ShippedPolicy
             {
                 ["serviceRef"] = new JsonObject { ["name"] = service },
                 ["kind"] = d.Kind, ["singular"] = singular, ["plural"] = d.Plural,
-                ["permissions"] = Strings(Verbs),
+                ["permissions"] = Strings(VerbsOf(d)),
                 ["parentResources"] = new JsonArray(ParentsOf(d).Select(p => (JsonNode?)new JsonObject { ["apiGroup"] = p.Group, ["kind"] = p.Kind }).ToArray()),
             },
         };
@@ -66,10 +77,10 @@ internal static class ShippedPolicy
             yield return Role(IamNames.ServiceRolesNamespace, $"{service.Key}-viewer", $"View {service.Key} resources",
                 plurals.SelectMany(p => ReadVerbs.Select(v => $"{service.Key}/{p}.{v}")), []);
             yield return Role(IamNames.ServiceRolesNamespace, $"{service.Key}-editor", $"Edit {service.Key} resources",
-                plurals.SelectMany(p => Verbs.Select(v => $"{service.Key}/{p}.{v}"))
+                service.SelectMany(d => VerbsOf(d).Select(v => $"{service.Key}/{d.Plural}.{v}"))
                     .Where(p => p != $"{Rm}/organizations.delete"), []);
             yield return Role(IamNames.ServiceRolesNamespace, $"{service.Key}-admin", $"Administer {service.Key} resources",
-                plurals.SelectMany(p => Verbs.Select(v => $"{service.Key}/{p}.{v}")), []);
+                service.SelectMany(d => VerbsOf(d).Select(v => $"{service.Key}/{d.Plural}.{v}")), []);
         }
         var names = services.Select(s => s.Key).ToList();
         string[] none = [];

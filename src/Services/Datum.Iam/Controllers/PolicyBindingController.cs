@@ -67,6 +67,12 @@ internal sealed class PolicyBindingController(StoreClient client, ResourceCatalo
             {
                 subjectError = $"group \"{groupNs}/{name}\" not found";
             }
+            else if (kind == "ServiceAccount" && string.IsNullOrEmpty(subject["namespace"]?.ToString()) && !name.Contains('@', StringComparison.Ordinal))
+            {
+                var account = await client.GetAsync(ServiceAccount.Definition, request.Cluster, null, name, cancellationToken).ConfigureAwait(false);
+                if (account is null) subjectError = $"service account \"{name}\" not found in this control plane";
+                else if (subject["uid"]?.ToString() is { Length: > 0 } uid && uid != ObjectFields.MetaString(account, "uid")) subjectError = $"service account \"{name}\" has a different uid than {uid}";
+            }
             if (subjectError is not null) break;
         }
 

@@ -155,7 +155,7 @@ public static class PolicyBinding
                 ("subjects", Array(Object("Who is granted the role.",
                     ("kind", Enum("The subject's kind.", "User", "Group", "ServiceAccount")),
                     ("name", String("The subject's name.")),
-                    ("namespace", String("The subject's namespace (groups, service accounts).")),
+                    ("namespace", String("The subject's namespace: an IAM Group's; a core ServiceAccount's (without one, a ServiceAccount subject is an iam.miloapis.com ServiceAccount, named by name in its control plane or by email).")),
                     ("uid", String("The subject's uid."))).WithRequired("kind", "name"), "The subjects.")),
                 ("resourceSelector", Object("What the role is granted on: exactly one of resourceRef or resourceKind; immutable.",
                     ("resourceRef", Object("One resource.",
@@ -204,10 +204,6 @@ public static class PolicyBinding
                 if (kind != "Group" && !name.StartsWith("system:", StringComparison.Ordinal) && string.IsNullOrEmpty(s["uid"]?.ToString()) && kind == "User")
                 {
                     yield return FieldError.Required($"spec.subjects[{i}].uid", "uid is required for User subjects");
-                }
-                if (kind == "ServiceAccount" && string.IsNullOrEmpty(s["namespace"]?.ToString()))
-                {
-                    yield return FieldError.Required($"spec.subjects[{i}].namespace", "namespace is required for ServiceAccount subjects");
                 }
             }
         }
