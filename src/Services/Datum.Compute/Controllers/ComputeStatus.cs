@@ -39,6 +39,13 @@ internal static class ComputeStatus
         });
     }
 
+    /// <summary>
+    /// What of the conditions must reach readers at once (type, status, reason, observed generation), leaving out the
+    /// messages, which carry counters: see <see cref="StatusThrottle"/>.
+    /// </summary>
+    public static string Significant(IEnumerable<Condition>? conditions) =>
+        conditions is null ? "" : string.Join(";", conditions.Select(c => $"{c.Type}={c.Status}/{c.Reason}@{c.ObservedGeneration}"));
+
     /// <summary>The condition of a type, or null.</summary>
     public static Condition? Get(ConditionsStatus? status, string type) => Conditions.Find(status?.Conditions, type);
 

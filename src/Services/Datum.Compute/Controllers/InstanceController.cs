@@ -11,9 +11,17 @@ namespace Datum.Compute.Controllers;
 /// <c>Ready=False/SchedulingGatesPresent</c>; else <c>Programmed</c> not True (or not for the current template) → its
 /// reason (default <c>PendingProgramming</c>); else <c>Running</c> not True → its reason (default <c>Pending</c>); else
 /// <c>Ready=True/Running</c>. <c>Programmed</c> and <c>Running</c> are written by the location's provider.
+/// A new schedulable instance is the provider's first: its status is derived only if the provider has not written one
+/// within <see cref="ProviderGrace"/> (a provider that reports quickly, like the simulated one, writes <c>Ready</c> with
+/// its first report, and a second writer at that moment would only cost a write and a conflict).
 /// </summary>
 internal sealed class InstanceController(Manager manager) : IReconciler
 {
+    /// <summary>How long a new instance waits for its provider's first report before Ready is derived without it.</summary>
+    public static readonly TimeSpan ProviderGrace = TimeSpan.FromSeconds(1);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Cluster, string Uid), byte> _waiting = new();
+
     public static Controller Setup(Manager manager, int workers = 8) => manager.NewController()
         .For<InstanceObject>()
         .Named("instance")
@@ -49,6 +57,9 @@ internal sealed class InstanceController(Manager manager) : IReconciler
         if (cached is null || Finalizers.IsBeingDeleted(cached)) return ReconcileResult.Done;
         var (ready, reason, message) = Derive(cached);
         var current = ComputeStatus.Get(cached.Status, ComputeConditions.Ready);
+        var waiting = (request.Cluster, cached.Metadata.Uid ?? "");
+        if (current is null && !ComputeStatus.Gated(cached) && _waiting.TryAdd(waiting, 0)) return ReconcileResult.RequeueAfter(ProviderGrace);
+        _waiting.TryRemove(waiting, out _);
         if (current is not null && current.Status == (ready ? ConditionStatus.True : ConditionStatus.False) && current.Reason == reason
             && current.Message == message && current.ObservedGeneration == cached.Metadata.Generation)
         {
