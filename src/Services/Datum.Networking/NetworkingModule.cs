@@ -29,7 +29,8 @@ internal sealed class NetworkingModule : IServerModule
     public static IReadOnlyList<ResourceDefinition> Kinds { get; } =
     [
         Location.Definition, Network.Definition, NetworkBinding.Definition, NetworkContext.Definition,
-        SubnetClaim.Definition, Subnet.Definition, NetworkPolicy.Definition, IPAllocation.Definition,
+        SubnetClaim.Definition, Subnet.Definition, NetworkInterfaceClaim.Definition, NetworkInterface.Definition, NetworkPolicy.Definition,
+        IPAllocation.Definition,
     ];
 
     /// <inheritdoc />

@@ -11,7 +11,8 @@ using Datum.Storage;
 namespace Datum.Networking.Admission;
 
 /// <summary>
-/// Checks that need other objects: Locations are written only in the platform; a NetworkBinding or SubnetClaim must
+/// Checks that need other objects: Locations are written only in the platform; a NetworkBinding, SubnetClaim or
+/// NetworkInterfaceClaim must
 /// name a Location that exists; a SubnetClaim's start address must lie inside its network's range. Reads only.
 /// </summary>
 internal sealed class NetworkingAdmission(IRevisionedStore storage) : IAdmissionPlugin
@@ -28,7 +29,7 @@ internal sealed class NetworkingAdmission(IRevisionedStore storage) : IAdmission
             return;
         }
         if (operation != AdmissionOperation.Create || obj is null) return;
-        if (ReferenceEquals(definition, NetworkBinding.Definition) || ReferenceEquals(definition, SubnetClaim.Definition))
+        if (ReferenceEquals(definition, NetworkBinding.Definition) || ReferenceEquals(definition, SubnetClaim.Definition) || ReferenceEquals(definition, NetworkInterfaceClaim.Definition))
         {
             var errors = new List<FieldError>();
             var location = ObjectFields.StringAt(obj, "spec.location.name");

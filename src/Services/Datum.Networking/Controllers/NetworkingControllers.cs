@@ -1,3 +1,4 @@
+using Datum.Networking.Ipam;
 using Datum.Networking.Provider;
 using Datum.Runtime.Hosting;
 
@@ -9,14 +10,20 @@ namespace Datum.Networking.Controllers;
 /// </summary>
 public static class NetworkingControllers
 {
-    /// <summary>Network, NetworkBinding, NetworkContext, SubnetClaim (8 workers) and Subnet controllers.</summary>
+    /// <summary>
+    /// Network, NetworkBinding, NetworkContext, SubnetClaim (8 workers), Subnet, NetworkInterfaceClaim (8 workers) and
+    /// NetworkInterface controllers; the interface controllers share one <see cref="AddressBlockAllocator"/>.
+    /// </summary>
     public static void Setup(Manager manager, int claimWorkers = 8)
     {
+        var allocator = new AddressBlockAllocator();
         NetworkController.Setup(manager);
         NetworkBindingController.Setup(manager);
         NetworkContextController.Setup(manager);
         SubnetClaimController.Setup(manager, claimWorkers);
-        SubnetController.Setup(manager);
+        SubnetController.Setup(manager, allocator);
+        NetworkInterfaceClaimController.Setup(manager, allocator, claimWorkers);
+        NetworkInterfaceController.Setup(manager, allocator);
     }
 
     /// <summary>The simulated provider's networking half.</summary>

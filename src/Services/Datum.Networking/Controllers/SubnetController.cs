@@ -8,15 +8,16 @@ namespace Datum.Networking.Controllers;
 
 /// <summary>
 /// Subnet: <c>Ready</c> follows the provider's <c>Programmed</c>; on deletion (its claim went, or its context did)
-/// the prefix returns to the network's ledger before the finalizer <c>subnet-ipam-release</c> is removed.
+/// the prefix returns to the network's ledger, and the subnet's interface address blocks are deleted, before the
+/// finalizer <c>subnet-ipam-release</c> is removed.
 /// </summary>
-internal sealed class SubnetController(Manager manager) : IReconciler
+internal sealed class SubnetController(Manager manager, AddressBlockAllocator allocator) : IReconciler
 {
-    public static Controller Setup(Manager manager, int workers = 4) => manager.NewController()
+    public static Controller Setup(Manager manager, AddressBlockAllocator allocator, int workers = 4) => manager.NewController()
         .For<SubnetObject>()
         .Named("subnet")
         .WithOptions(new ControllerOptions { MaxConcurrentReconciles = workers })
-        .Complete(new SubnetController(manager));
+        .Complete(new SubnetController(manager, allocator));
 
     public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken ct)
     {
@@ -32,6 +33,8 @@ internal sealed class SubnetController(Manager manager) : IReconciler
             {
                 await SubnetLedger.ReleaseAsync(client, subnet.Metadata.Namespace!, network, claimUid, ct).ConfigureAwait(false);
             }
+            // Interface addresses were allocated in blocks named after the subnet's uid: they go with it.
+            await allocator.DeletePoolAsync(client, subnet.Metadata.Uid!, ct).ConfigureAwait(false);
             await ObjectOperations.UpdateAsync(api, subnet.Metadata.Namespace, subnet.Metadata.Name!, s =>
                 s.Metadata.Uid == subnet.Metadata.Uid && Finalizers.Remove(s, NetworkingNames.SubnetIpamFinalizer), ct).ConfigureAwait(false);
             return ReconcileResult.Done;

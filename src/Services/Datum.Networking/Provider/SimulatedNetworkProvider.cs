@@ -40,7 +40,8 @@ public sealed record SimulatedProviderOptions
 }
 
 /// <summary>
-/// The simulated infrastructure provider, networking half (see docs/providers.md): for NetworkContexts and Subnets
+/// The simulated infrastructure provider, networking half (see docs/providers.md): for NetworkContexts, Subnets and
+/// NetworkInterfaces
 /// placed on Locations of the classes it serves, it adds its finalizer, reports <c>Programmed=False /
 /// ProgrammingInProgress</c>, waits <see cref="SimulatedProviderOptions.Latency"/>, then reports <c>Programmed=True</c>;
 /// with failure injection (a Location annotated <c>simulation.datum.net/fail-programming: MESSAGE</c>, or
@@ -55,7 +56,7 @@ public static class SimulatedNetworkProvider
     /// <summary>Location annotation that makes programming fail with its value as the message.</summary>
     public const string FailAnnotation = "simulation.datum.net/fail-programming";
 
-    /// <summary>Adds the provider's two controllers.</summary>
+    /// <summary>Adds the provider's three controllers.</summary>
     public static void Setup(Manager manager, SimulatedProviderOptions? options = null)
     {
         options ??= new SimulatedProviderOptions();
@@ -65,6 +66,9 @@ public static class SimulatedNetworkProvider
         manager.NewController().For<SubnetObject>().Named("simulated-provider-subnet")
             .WithOptions(new ControllerOptions { MaxConcurrentReconciles = 4 })
             .Complete(new Programmer<SubnetObject>(manager, options, s => s.Spec.Location.Name, s => s.Status ??= new SubnetStatus()));
+        manager.NewController().For<NetworkInterfaceObject>().Named("simulated-provider-networkinterface")
+            .WithOptions(new ControllerOptions { MaxConcurrentReconciles = 4 })
+            .Complete(new Programmer<NetworkInterfaceObject>(manager, options, n => n.Spec.Location.Name, n => n.Status ??= new NetworkInterfaceStatus()));
     }
 
     private sealed class Programmer<T>(Manager manager, SimulatedProviderOptions options, Func<T, string> locationOf, Func<T, ConditionsStatus> statusOf) : IReconciler

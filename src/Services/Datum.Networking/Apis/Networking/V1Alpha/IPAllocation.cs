@@ -9,7 +9,9 @@ namespace Datum.Networking.Apis.Networking.V1Alpha;
 /// a <b>record</b> whose name is the prefix it holds (<c>spec.prefix</c>), created only if absent so the store
 /// guarantees that no prefix of that size is handed out twice (a network's IPv6 /48 in the platform, interface
 /// addresses); and a <b>ledger</b> per network (<c>spec.allocations</c>) updated with compare-and-swap, for subnets of
-/// any size. Written only by the IPAM; people read them to see what is allocated.
+/// any size; and an address <b>block</b> (<c>{pool}.{block}</c>, a /26 or /122 of a Subnet, <c>spec.addresses</c>)
+/// updated with compare-and-swap, for interface addresses. Written only by the IPAM; people read them to see what is
+/// allocated.
 /// </summary>
 public static class IPAllocation
 {
@@ -35,13 +37,20 @@ public static class IPAllocation
                     ("namespace", String("The claim's namespace.")),
                     ("claim", String("The claim's name.")),
                     ("uid", String("The claim's uid.")),
-                    ("location", String("The location."))), "A ledger: every allocated subnet of the network."))))),
+                    ("location", String("The location."))), "A ledger: every allocated subnet of the network.")),
+                ("pool", String("A block: the address pool (a Subnet's uid) the block belongs to.")),
+                ("addresses", Array(Object("One address held in a block.",
+                    ("address", String("The address.")),
+                    ("owner", String("The holder's uid (a NetworkInterfaceClaim's)."))), "A block: the addresses held in it."))))),
         PrinterColumns =
         [
             new PrinterColumn("Range", "string", ".spec.range"),
             new PrinterColumn("Prefix", "string", ".spec.prefix"),
             new PrinterColumn("Owner", "string", ".spec.owner.name"),
-            PrinterColumn.Count("Allocations", "Subnets in a ledger.", "spec") with { Compute = o => o["spec"]?["allocations"] is System.Text.Json.Nodes.JsonArray a ? a.Count : 0 },
+            PrinterColumn.Count("Allocations", "Subnets in a ledger, addresses in a block.", "spec") with
+            {
+                Compute = o => (o["spec"]?["allocations"] as System.Text.Json.Nodes.JsonArray ?? o["spec"]?["addresses"] as System.Text.Json.Nodes.JsonArray)?.Count ?? 0,
+            },
         ],
     };
 }

@@ -24,6 +24,18 @@ public static class NetworkingNames
     /// <summary>Label on a Subnet naming the uid of the claim it was allocated for.</summary>
     public const string ClaimUidLabel = "networking.datumapis.com/subnet-claim-uid";
 
+    /// <summary>Label on a NetworkInterface (and the context subnets' claims) naming the uid of the NetworkInterfaceClaim it was allocated for.</summary>
+    public const string InterfaceClaimUidLabel = "networking.datumapis.com/network-interface-claim-uid";
+
+    /// <summary>Label on the SubnetClaims the interface controller makes for a context's interface addresses: the context's name.</summary>
+    public const string InterfaceSubnetLabel = "networking.datumapis.com/interface-subnet-for";
+
+    /// <summary>The interface claim controller's finalizer: deletion deletes (or retains) the interface.</summary>
+    public const string InterfaceClaimFinalizer = "networking.datumapis.com/networkinterfaceclaim-controller";
+
+    /// <summary>The IPAM finalizer of a NetworkInterface: its addresses return to their blocks when it goes.</summary>
+    public const string InterfaceIpamFinalizer = "networking.datumapis.com/networkinterface-ipam-release";
+
     /// <summary>The city-code topology key of a Location.</summary>
     public const string CityCodeTopologyKey = "topology.datum.net/city-code";
 
@@ -57,6 +69,12 @@ public static class NetworkingNames
     /// <summary>IPv6 subnet size (out of the network's /48).</summary>
     public const int Ipv6SubnetPrefix = 64;
 
+    /// <summary>
+    /// The SubnetClaim the interface controller makes (on first need) for the addresses of a context's interfaces in
+    /// one family: <c>{context}-ipv4</c> / <c>{context}-ipv6</c>, owned by the context.
+    /// </summary>
+    public static string InterfaceSubnetName(string context, string family) => $"{context}-{family.ToLowerInvariant()}";
+
     /// <summary>The name of the NetworkContext of a network in a location.</summary>
     public static string ContextName(string network, string location) => $"{network}-{location}";
 }
@@ -72,6 +90,12 @@ public static class NetworkingConditions
 
     /// <summary>Allocated (IPAM).</summary>
     public const string Allocated = "Allocated";
+
+    /// <summary>Bound (a NetworkInterfaceClaim has its NetworkInterface).</summary>
+    public const string Bound = "Bound";
+
+    /// <summary>Prepared (the network is ready for the interface in its location: context and subnets Ready).</summary>
+    public const string Prepared = "Prepared";
 
     /// <summary>IPAMAllocated (a network's ranges).</summary>
     public const string IpamAllocated = "IPAMAllocated";

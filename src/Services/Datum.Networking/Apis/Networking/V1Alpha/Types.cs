@@ -351,6 +351,22 @@ public sealed record IPAllocationSpec
 
     /// <summary>allocations (ledgers).</summary>
     [JsonPropertyName("allocations")] public List<LedgerEntry>? Allocations { get; set; }
+
+    /// <summary>pool (address blocks).</summary>
+    [JsonPropertyName("pool")] public string? Pool { get; set; }
+
+    /// <summary>addresses (address blocks).</summary>
+    [JsonPropertyName("addresses")] public List<BlockEntry>? Addresses { get; set; }
+}
+
+/// <summary>One address held in a block.</summary>
+public sealed record BlockEntry
+{
+    /// <summary>address.</summary>
+    [JsonPropertyName("address")] public string Address { get; set; } = "";
+
+    /// <summary>owner.</summary>
+    [JsonPropertyName("owner")] public string Owner { get; set; } = "";
 }
 
 /// <summary>Who holds a record.</summary>

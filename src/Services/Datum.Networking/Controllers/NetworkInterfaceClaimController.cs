@@ -1,0 +1,315 @@
+using System.Collections.Concurrent;
+using Datum.Networking.Apis.Networking.V1Alpha;
+using Datum.Networking.Apis.Networking.V1Alpha.Types;
+using Datum.Networking.Ipam;
+using Datum.Runtime.Api;
+using Datum.Runtime.Client;
+using Datum.Runtime.Hosting;
+using Datum.Runtime.Reconcile;
+
+namespace Datum.Networking.Controllers;
+
+/// <summary>
+/// NetworkInterfaceClaim → NetworkInterface of the same name. Finds the network's context in the claim's location
+/// (<c>{network}-{location}</c>; none → <c>NetworkNotAvailableInLocation</c>), makes sure the context has a subnet per
+/// family for interfaces (SubnetClaim <c>{context}-ipv4</c> / <c>-ipv6</c>, owned by the context: the IPv4 /20, the
+/// IPv6 /64), allocates one address per family from it with the <see cref="AddressBlockAllocator"/> (owner: the
+/// claim's uid, so a retry after a crash finds the same address), and creates the interface (owned by the claim,
+/// finalizer <c>networkinterface-ipam-release</c>). Reports <c>Bound</c> and <c>Allocated</c> (compute gates on these
+/// two) and mirrors the interface's <c>Prepared</c>, <c>Programmed</c> and <c>Ready</c>. Deleting the claim deletes the
+/// interface (its finalizer releases the addresses) or, with <c>reclaimPolicy: Retain</c>, detaches it and keeps them.
+/// The first allocation in a pool after this process starts runs the allocator's repair pass for that pool.
+/// </summary>
+internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBlockAllocator allocator) : IReconciler
+{
+    private readonly ConcurrentDictionary<(string Cluster, string Pool), Lazy<Task>> _repaired = new();
+
+    public static Controller Setup(Manager manager, AddressBlockAllocator allocator, int workers = 8) => manager.NewController()
+        .For<NetworkInterfaceClaimObject>()
+        .Watches<NetworkInterfaceObject>(i => [ObjectKey.Of(i)])
+        .Watches<NetworkContextObject>(c => Waiting(manager, c.Metadata.Namespace!, c.Metadata.Name!))
+        .Watches<SubnetObject>(s => Waiting(manager, s.Metadata.Namespace!, s.Spec.NetworkContext.Name))
+        .Named("networkinterfaceclaim")
+        .WithOptions(new ControllerOptions { MaxConcurrentReconciles = workers })
+        .Complete(new NetworkInterfaceClaimController(manager, allocator));
+
+    // Claims of a context still waiting for their interface.
+    private static IEnumerable<ObjectKey> Waiting(Manager manager, string ns, string context) =>
+        manager.Clusters.SelectMany(cluster => cluster.Informers.For<NetworkInterfaceClaimObject>().Cache.List(ns))
+            .Where(c => NetworkingNames.ContextName(c.Spec.Network.Name, c.Spec.Location.Name) == context && !Status.IsTrue(c.Status, NetworkingConditions.Bound))
+            .Select(ObjectKey.Of).Distinct();
+
+    public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken ct)
+    {
+        var client = manager.GetCluster(request.Cluster).Client;
+        var api = client.Resource<NetworkInterfaceClaimObject>();
+        var interfaces = client.Resource<NetworkInterfaceObject>();
+        var claim = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
+        if (claim is null) return ReconcileResult.Done;
+        var ns = claim.Metadata.Namespace!;
+        var name = claim.Metadata.Name!;
+        var uid = claim.Metadata.Uid!;
+        var nic = await interfaces.TryGetAsync(ns, name, ct).ConfigureAwait(false);
+        var ours = nic is not null && nic.Spec.ClaimRef?.Uid == uid;
+        if (Finalizers.IsBeingDeleted(claim))
+        {
+            if (!Finalizers.Contains(claim, NetworkingNames.InterfaceClaimFinalizer)) return ReconcileResult.Done;
+            if (ours && nic!.Spec.ReclaimPolicy == "Retain")
+            {
+                // Retained: the interface outlives the claim with its addresses; only the owner reference goes.
+                await ObjectOperations.UpdateAsync(interfaces, ns, name, n =>
+                    n.Metadata.Uid == nic.Metadata.Uid && (n.Metadata.OwnerReferences?.RemoveAll(r => r.Uid == uid) ?? 0) > 0, ct).ConfigureAwait(false);
+            }
+            else if (ours)
+            {
+                if (!Finalizers.IsBeingDeleted(nic!)) await DeleteQuietlyAsync(interfaces, nic!, ct).ConfigureAwait(false);
+                return ReconcileResult.RequeueAfter(TimeSpan.FromMilliseconds(200));
+            }
+            else
+            {
+                // No interface (a crash between allocation and its creation): release what the claim may hold.
+                foreach (var pool in await PoolsAsync(client, claim, null, ct).ConfigureAwait(false)) await allocator.ReleaseAsync(client, pool, uid, ct).ConfigureAwait(false);
+            }
+            await ObjectOperations.UpdateAsync(api, ns, name, c => c.Metadata.Uid == uid && Finalizers.Remove(c, NetworkingNames.InterfaceClaimFinalizer), ct).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+        if (!Finalizers.Contains(claim, NetworkingNames.InterfaceClaimFinalizer))
+        {
+            claim = await ObjectOperations.UpdateAsync(api, ns, name, c => Finalizers.Add(c, NetworkingNames.InterfaceClaimFinalizer), ct).ConfigureAwait(false);
+            if (claim is null) return ReconcileResult.Done;
+        }
+        if (nic is not null && !ours)
+        {
+            await ReportAsync(api, claim, null, "InterfaceNameTaken",
+                $"network interface {name} already exists for another claim{(nic.Spec.ReclaimPolicy == "Retain" ? " (retained)" : "")}; delete it or name the claim differently", TimeSpan.Zero, ct).ConfigureAwait(false);
+            return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(5));
+        }
+        if (nic is null)
+        {
+            var failure = await BindAsync(client, claim, ct).ConfigureAwait(false);
+            if (failure is not null)
+            {
+                await ReportAsync(api, claim, null, failure.Value.Reason, failure.Value.Message, failure.Value.Retry, ct).ConfigureAwait(false);
+                return failure.Value.Retry is { } after && after > TimeSpan.Zero ? ReconcileResult.RequeueAfter(after) : ReconcileResult.Done;
+            }
+            nic = await interfaces.TryGetAsync(ns, name, ct).ConfigureAwait(false);
+            if (nic is null) return ReconcileResult.Requeue();
+        }
+        await ReportAsync(api, claim, nic, null, null, null, ct).ConfigureAwait(false);
+        return ReconcileResult.Done;
+    }
+
+    private async Task<(string Reason, string Message, TimeSpan? Retry)?> BindAsync(KubeClient client, NetworkInterfaceClaimObject claim, CancellationToken ct)
+    {
+        var ns = claim.Metadata.Namespace!;
+        var network = await client.Resource<NetworkObject>().TryGetAsync(ns, claim.Spec.Network.Name, ct).ConfigureAwait(false);
+        if (network is null || Finalizers.IsBeingDeleted(network))
+        {
+            return ("NetworkNotFound", $"network {claim.Spec.Network.Name} does not exist{(network is null ? "" : " any more (it is being deleted)")}", TimeSpan.FromSeconds(5));
+        }
+        var carried = network.Spec.IpFamilies ?? [IpFamilies.IPv4];
+        var families = claim.Spec.IpFamilies is { Count: > 0 } wanted ? wanted : carried;
+        if (families.FirstOrDefault(f => !carried.Contains(f)) is { } missing)
+        {
+            return ("AddressFamilyNotCarried", $"network {network.Metadata.Name} does not carry {missing} (spec.ipFamilies: {string.Join(", ", carried)}); ask only for those families", null);
+        }
+        var contextName = NetworkingNames.ContextName(network.Metadata.Name!, claim.Spec.Location.Name);
+        var context = await client.Resource<NetworkContextObject>().TryGetAsync(ns, contextName, ct).ConfigureAwait(false);
+        if (context is null || Finalizers.IsBeingDeleted(context))
+        {
+            return ("NetworkNotAvailableInLocation",
+                $"network {network.Metadata.Name} is not available in location {claim.Spec.Location.Name} (no network context {contextName}); bind it there with a NetworkBinding", null);
+        }
+        var addresses = new List<InterfaceAddress>();
+        foreach (var family in families)
+        {
+            var subnet = await InterfaceSubnetAsync(client, network, context, family, ct).ConfigureAwait(false);
+            if (subnet.Pool is not { } pool) return (subnet.Reason!, subnet.Message!, subnet.Retry);
+            await RepairOnceAsync(client, pool, ct).ConfigureAwait(false);
+            var result = await allocator.AllocateAsync(client, pool, claim.Metadata.Uid!, ct).ConfigureAwait(false);
+            if (!result.Succeeded) return (result.Reason, $"{family}: {result.Message}", TimeSpan.FromSeconds(30));
+            addresses.Add(new InterfaceAddress
+            {
+                Family = family, Address = Cidr.ToAddress(result.Address!.Value, pool.Range.IsV6).ToString(), PrefixLength = pool.Range.PrefixLength,
+                Gateway = Cidr.ToAddress(pool.Gateway, pool.Range.IsV6).ToString(), Primary = addresses.Count == 0, Class = "private",
+            });
+        }
+        var nic = new NetworkInterfaceObject
+        {
+            Metadata = new ObjectMeta
+            {
+                Name = claim.Metadata.Name, Namespace = ns,
+                Labels = new()
+                {
+                    [NetworkingNames.NetworkLabel] = network.Metadata.Name!,
+                    [NetworkingNames.LocationLabel] = claim.Spec.Location.Name,
+                    [NetworkingNames.InterfaceClaimUidLabel] = claim.Metadata.Uid!,
+                },
+                Finalizers = [NetworkingNames.InterfaceIpamFinalizer],
+            },
+            Spec = new NetworkInterfaceSpec
+            {
+                Network = new NameRef { Name = network.Metadata.Name! }, Location = new NameRef { Name = claim.Spec.Location.Name },
+                NetworkContext = new NameRef { Name = contextName },
+                InterfaceName = claim.Spec.InterfaceName ?? "eth0", AttachmentMode = claim.Spec.AttachmentMode ?? "Netns",
+                ClaimRef = new ClaimRef { Name = claim.Metadata.Name, Uid = claim.Metadata.Uid },
+                Addresses = addresses,
+                ReclaimPolicy = claim.Spec.ReclaimPolicy ?? "Delete",
+            },
+        };
+        OwnerReferences.SetControllerReference(claim, nic);
+        try
+        {
+            await client.Resource<NetworkInterfaceObject>().CreateAsync(nic, ct: ct).ConfigureAwait(false);
+        }
+        catch (ApiStatusException e) when (e.IsAlreadyExists)
+        {
+        }
+        return null;
+    }
+
+    /// <summary>The context's subnet for interfaces of a family, created on first need; its pool once allocated.</summary>
+    private static async Task<(AddressPool? Pool, string? Reason, string? Message, TimeSpan? Retry)> InterfaceSubnetAsync(KubeClient client, NetworkObject network,
+        NetworkContextObject context, string family, CancellationToken ct)
+    {
+        var ns = context.Metadata.Namespace!;
+        var name = NetworkingNames.InterfaceSubnetName(context.Metadata.Name!, family);
+        var claims = client.Resource<SubnetClaimObject>();
+        var subnetClaim = await claims.TryGetAsync(ns, name, ct).ConfigureAwait(false);
+        if (subnetClaim is null)
+        {
+            // IPv4: a /20 per context as Datum's classic IPAM, or the whole range when the network's range is smaller.
+            int? length = null;
+            if (family == IpFamilies.IPv4 && Cidr.TryParse(network.Spec.Ipam.Ipv4Range ?? NetworkingNames.DefaultIpv4Range, out var range, out _) && range.PrefixLength > NetworkingNames.DefaultIpv4SubnetPrefix)
+            {
+                length = range.PrefixLength;
+            }
+            var desired = new SubnetClaimObject
+            {
+                Metadata = new ObjectMeta { Name = name, Namespace = ns, Labels = new() { [NetworkingNames.InterfaceSubnetLabel] = context.Metadata.Name!, [NetworkingNames.NetworkLabel] = network.Metadata.Name! } },
+                Spec = new SubnetSpec
+                {
+                    SubnetClass = "private", NetworkContext = new NameRef { Name = context.Metadata.Name! }, Location = new NameRef { Name = context.Spec.Location.Name },
+                    IpFamily = family, PrefixLength = length,
+                },
+            };
+            OwnerReferences.SetControllerReference(context, desired);
+            try
+            {
+                await claims.CreateAsync(desired, ct: ct).ConfigureAwait(false);
+            }
+            catch (ApiStatusException e) when (e.IsAlreadyExists)
+            {
+            }
+            return (null, "SubnetPending", $"allocating the {family} subnet {name} of network context {context.Metadata.Name}", TimeSpan.FromSeconds(2));
+        }
+        var subnet = await client.Resource<SubnetObject>().TryGetAsync(ns, name, ct).ConfigureAwait(false);
+        if (subnet is null || Finalizers.IsBeingDeleted(subnet) || subnet.Metadata.Labels?.GetValueOrDefault(NetworkingNames.ClaimUidLabel) != subnetClaim.Metadata.Uid
+            || subnet.Status?.StartAddress is not { } start || subnet.Status.PrefixLength is not { } prefixLength || !Cidr.TryParse($"{start}/{prefixLength}", out var prefix, out _))
+        {
+            var allocated = Status.Get(subnetClaim.Status, NetworkingConditions.Allocated);
+            return allocated is { Status: "False" } && allocated.Reason is not ("Pending" or "SubnetPending")
+                ? (null, allocated.Reason, $"the {family} subnet {name} of network context {context.Metadata.Name} could not be allocated: {allocated.Message}", TimeSpan.FromSeconds(30))
+                : (null, "SubnetPending", $"waiting for the {family} subnet {name} of network context {context.Metadata.Name}", TimeSpan.FromSeconds(2));
+        }
+        return (new AddressPool(subnet.Metadata.Uid!, prefix), null, null, null);
+    }
+
+    /// <summary>The pools a claim may hold addresses in (its context's interface subnets that exist).</summary>
+    internal static async Task<List<AddressPool>> PoolsAsync(KubeClient client, NetworkInterfaceClaimObject? claim, NetworkInterfaceObject? nic, CancellationToken ct)
+    {
+        var ns = claim?.Metadata.Namespace ?? nic!.Metadata.Namespace!;
+        var context = nic?.Spec.NetworkContext?.Name ?? NetworkingNames.ContextName(claim!.Spec.Network.Name, claim.Spec.Location.Name);
+        var pools = new List<AddressPool>();
+        foreach (var family in new[] { IpFamilies.IPv4, IpFamilies.IPv6 })
+        {
+            var subnet = await client.Resource<SubnetObject>().TryGetAsync(ns, NetworkingNames.InterfaceSubnetName(context, family), ct).ConfigureAwait(false);
+            if (subnet?.Status?.StartAddress is { } start && subnet.Status.PrefixLength is { } length && Cidr.TryParse($"{start}/{length}", out var prefix, out _))
+            {
+                pools.Add(new AddressPool(subnet.Metadata.Uid!, prefix));
+            }
+        }
+        return pools;
+    }
+
+    // Once per pool per process: blocks are reconciled with the claims and interfaces that exist before this process
+    // hands out addresses from them (a previous process may have died between a block write and the interface's creation).
+    private Task RepairOnceAsync(KubeClient client, AddressPool pool, CancellationToken ct) =>
+        _repaired.GetOrAdd((client.Cluster, pool.Id), _ => new Lazy<Task>(() => RepairAsync(client, pool))).Value.WaitAsync(ct);
+
+    private async Task RepairAsync(KubeClient client, AddressPool pool)
+    {
+        try
+        {
+            await allocator.RepairAsync(client, pool, async ct =>
+            {
+                var claims = (await client.Resource<NetworkInterfaceClaimObject>().ListAllAsync(ct: ct).ConfigureAwait(false)).Items;
+                var nics = (await client.Resource<NetworkInterfaceObject>().ListAllAsync(ct: ct).ConfigureAwait(false)).Items;
+                var owners = claims.Select(c => c.Metadata.Uid!).ToHashSet(StringComparer.Ordinal);
+                var held = new List<(UInt128, string)>();
+                foreach (var n in nics)
+                {
+                    if (n.Spec.ClaimRef?.Uid is not { } owner) continue;
+                    foreach (var a in n.Spec.Addresses ?? [])
+                    {
+                        if (Cidr.TryParseAddress(a.Address, out var address, out var v6) && v6 == pool.Range.IsV6 && pool.Range.Contains(address)) held.Add((address, owner));
+                    }
+                }
+                return (owners, held);
+            }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            _repaired.TryRemove((client.Cluster, pool.Id), out _);
+            throw;
+        }
+    }
+
+    private static Task<NetworkInterfaceClaimObject?> ReportAsync(ResourceClient<NetworkInterfaceClaimObject> api, NetworkInterfaceClaimObject claim, NetworkInterfaceObject? nic,
+        string? reason, string? message, TimeSpan? retry, CancellationToken ct) =>
+        ObjectOperations.UpdateStatusAsync(api, claim.Metadata.Namespace, claim.Metadata.Name!, c =>
+        {
+            if (c.Metadata.Uid != claim.Metadata.Uid) return false;
+            var status = c.Status ??= new NetworkInterfaceClaimStatus();
+            var before = System.Text.Json.JsonSerializer.Serialize(status, NetworkingInterfaceJsonContext.Default.NetworkInterfaceClaimStatus);
+            if (nic is null)
+            {
+                status.Phase = "Pending";
+                status.NetworkInterfaceRef = null;
+                status.Addresses = null;
+                // An interface-name clash is a binding failure; everything else is about addresses.
+                var bindingProblem = reason is "InterfaceNameTaken";
+                Status.Set(status, c, NetworkingConditions.Bound, false, bindingProblem ? reason! : "Pending", bindingProblem ? message! : $"no interface yet: {message}");
+                Status.Set(status, c, NetworkingConditions.Allocated, false, reason!, message!);
+                Status.Set(status, c, NetworkingConditions.Prepared, false, reason!, message!);
+                Status.Set(status, c, NetworkingConditions.Programmed, false, "NotProgrammed", "no interface yet");
+                Status.Set(status, c, NetworkingConditions.Ready, false, reason!, message!);
+            }
+            else
+            {
+                status.Phase = "Bound";
+                status.NetworkInterfaceRef = new NameRef { Name = nic.Metadata.Name! };
+                status.Addresses = nic.Spec.Addresses is { } a ? [.. a] : null;
+                Status.Set(status, c, NetworkingConditions.Bound, true, "InterfaceBound", $"bound to network interface {nic.Metadata.Name}");
+                Status.Set(status, c, NetworkingConditions.Allocated, true, "AddressesAllocated",
+                    string.Join(", ", (nic.Spec.Addresses ?? []).Select(x => $"{x.Address} ({x.Family})")) + " allocated");
+                foreach (var type in new[] { NetworkingConditions.Prepared, NetworkingConditions.Programmed, NetworkingConditions.Ready })
+                {
+                    var mirrored = Status.Get(nic.Status, type);
+                    Status.Set(status, c, type, mirrored?.Status == ConditionStatus.True ? true : false, mirrored?.Reason ?? "Pending", mirrored?.Message ?? "the interface has not reported it yet");
+                }
+            }
+            return System.Text.Json.JsonSerializer.Serialize(status, NetworkingInterfaceJsonContext.Default.NetworkInterfaceClaimStatus) != before;
+        }, ct);
+
+    internal static async Task DeleteQuietlyAsync(ResourceClient<NetworkInterfaceObject> api, NetworkInterfaceObject nic, CancellationToken ct)
+    {
+        try
+        {
+            await api.DeleteAsync(nic.Metadata.Namespace, nic.Metadata.Name!, new DeleteOptions { Preconditions = new DeletePreconditions { Uid = nic.Metadata.Uid } }, ct).ConfigureAwait(false);
+        }
+        catch (ApiStatusException e) when (e.IsNotFound || e.IsConflict)
+        {
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using Datum.Networking.Apis.Networking.V1Alpha;
+using Datum.Networking.Apis.Networking.V1Alpha.Types;
+using Datum.Networking.Ipam;
+using Datum.Runtime.Hosting;
+using Datum.Runtime.Reconcile;
+
+namespace Datum.Networking.Controllers;
+
+/// <summary>
+/// NetworkInterface: <c>status.phase</c> (<c>Bound</c> while its claim exists and owns it, <c>Available</c> once
+/// retained), <c>Allocated</c>, <c>Prepared</c> (the network context and the interface subnets are Ready in the
+/// location), <c>Programmed</c> (the provider's; <c>False/NotProgrammed</c> until it reports) and <c>Ready</c> (all
+/// three). On deletion it returns the addresses to their blocks before removing the finalizer
+/// <c>networkinterface-ipam-release</c>.
+/// </summary>
+internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAllocator allocator) : IReconciler
+{
+    public static Controller Setup(Manager manager, AddressBlockAllocator allocator, int workers = 4) => manager.NewController()
+        .For<NetworkInterfaceObject>()
+        .Watches<NetworkInterfaceClaimObject>(c => [ObjectKey.Of(c)])
+        .Watches<NetworkContextObject>(c => OfContext(manager, c.Metadata.Namespace!, c.Metadata.Name!))
+        .Watches<SubnetObject>(s => OfContext(manager, s.Metadata.Namespace!, s.Spec.NetworkContext.Name))
+        .Named("networkinterface")
+        .WithOptions(new ControllerOptions { MaxConcurrentReconciles = workers })
+        .Complete(new NetworkInterfaceController(manager, allocator));
+
+    private static IEnumerable<ObjectKey> OfContext(Manager manager, string ns, string context) =>
+        manager.Clusters.SelectMany(cluster => cluster.Informers.For<NetworkInterfaceObject>().Cache.List(ns))
+            .Where(n => n.Spec.NetworkContext?.Name == context && !Status.IsTrue(n.Status, NetworkingConditions.Prepared))
+            .Select(ObjectKey.Of).Distinct();
+
+    public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken ct)
+    {
+        var client = manager.GetCluster(request.Cluster).Client;
+        var api = client.Resource<NetworkInterfaceObject>();
+        var nic = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
+        if (nic is null) return ReconcileResult.Done;
+        var ns = nic.Metadata.Namespace!;
+        if (Finalizers.IsBeingDeleted(nic))
+        {
+            if (!Finalizers.Contains(nic, NetworkingNames.InterfaceIpamFinalizer)) return ReconcileResult.Done;
+            if (nic.Spec.ClaimRef?.Uid is { } owner)
+            {
+                foreach (var pool in await NetworkInterfaceClaimController.PoolsAsync(client, null, nic, ct).ConfigureAwait(false))
+                {
+                    await allocator.ReleaseAsync(client, pool, owner, ct).ConfigureAwait(false);
+                }
+            }
+            await ObjectOperations.UpdateAsync(api, ns, nic.Metadata.Name!, n =>
+                n.Metadata.Uid == nic.Metadata.Uid && Finalizers.Remove(n, NetworkingNames.InterfaceIpamFinalizer), ct).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+        var claim = await client.Resource<NetworkInterfaceClaimObject>().TryGetAsync(ns, nic.Spec.ClaimRef?.Name ?? nic.Metadata.Name!, ct).ConfigureAwait(false);
+        var bound = claim is not null && claim.Metadata.Uid == nic.Spec.ClaimRef?.Uid && nic.Metadata.OwnerReferences?.Any(r => r.Uid == claim.Metadata.Uid) == true;
+        var (prepared, preparedReason, preparedMessage) = await PreparedAsync(client, nic, ct).ConfigureAwait(false);
+        await ObjectOperations.UpdateStatusAsync(api, ns, nic.Metadata.Name!, n =>
+        {
+            if (n.Metadata.Uid != nic.Metadata.Uid) return false;
+            var status = n.Status ??= new NetworkInterfaceStatus();
+            var changed = false;
+            var phase = bound ? "Bound" : "Available";
+            if (status.Phase != phase)
+            {
+                status.Phase = phase;
+                changed = true;
+            }
+            var allocated = n.Spec.Addresses is { Count: > 0 };
+            changed |= Status.Set(status, n, NetworkingConditions.Allocated, allocated, allocated ? "AddressesAllocated" : "NoAddresses",
+                allocated ? string.Join(", ", n.Spec.Addresses!.Select(a => $"{a.Address} ({a.Family}, gateway {a.Gateway})")) : "the interface has no addresses");
+            changed |= Status.Set(status, n, NetworkingConditions.Prepared, prepared, preparedReason, preparedMessage);
+            var programmed = Status.Get(status, NetworkingConditions.Programmed);
+            if (programmed is null)
+            {
+                changed |= Status.Set(status, n, NetworkingConditions.Programmed, false, "NotProgrammed", "waiting for the location's provider");
+                programmed = Status.Get(status, NetworkingConditions.Programmed);
+            }
+            var isProgrammed = programmed!.Status == "True" && programmed.ObservedGeneration == n.Metadata.Generation;
+            var (ready, reason, message) = !allocated ? (false, "NoAddresses", "the interface has no addresses")
+                : !prepared ? (false, preparedReason, preparedMessage)
+                : !isProgrammed ? (false, programmed.Reason ?? "NotProgrammed", programmed.Message ?? "waiting for the location's provider")
+                : (true, "Ready", "addresses allocated, network prepared, programmed by the provider");
+            changed |= Status.Set(status, n, NetworkingConditions.Ready, ready, reason, message);
+            return changed;
+        }, ct).ConfigureAwait(false);
+        return ReconcileResult.Done;
+    }
+
+    private static async Task<(bool, string, string)> PreparedAsync(Datum.Runtime.Client.KubeClient client, NetworkInterfaceObject nic, CancellationToken ct)
+    {
+        var ns = nic.Metadata.Namespace!;
+        var contextName = nic.Spec.NetworkContext?.Name ?? NetworkingNames.ContextName(nic.Spec.Network.Name, nic.Spec.Location.Name);
+        var context = await client.Resource<NetworkContextObject>().TryGetAsync(ns, contextName, ct).ConfigureAwait(false);
+        if (context is null) return (false, "NetworkNotAvailableInLocation", $"network context {contextName} does not exist");
+        if (!Status.IsTrue(context.Status, NetworkingConditions.Ready)) return (false, "NetworkContextNotReady", $"network context {contextName} is not ready");
+        foreach (var family in (nic.Spec.Addresses ?? []).Select(a => a.Family).Distinct())
+        {
+            var name = NetworkingNames.InterfaceSubnetName(contextName, family);
+            var subnet = await client.Resource<SubnetObject>().TryGetAsync(ns, name, ct).ConfigureAwait(false);
+            if (subnet is null || !Status.IsTrue(subnet.Status, NetworkingConditions.Ready)) return (false, "SubnetNotReady", $"subnet {name} is not ready");
+        }
+        return (true, "NetworkReady", $"network context {contextName} and its subnets are ready");
+    }
+}
