@@ -16,29 +16,25 @@ namespace Datum.Compute.Controllers;
 /// stateful instance control, in one reconciler):
 /// <list type="number">
 /// <item>Placement (<see cref="PlacementScheduler"/>): a Location with the deployment's city code, least loaded first.</item>
-/// <item>Networks: NetworkBinding <c>{deployment}-net-{i}</c> per interface (→ the network's NetworkContext in the
-/// Location), then SubnetClaim <c>{deployment}-net-{i}</c> on that context, a /22 for this deployment's instances (the
-/// simulated provider hands address <c>start + 2 + ordinal</c> to instance <c>ordinal</c>). When every binding and claim
-/// is Ready the <c>Network</c> scheduling gate is lifted from the instances.</item>
-/// <item>Instances <c>{deployment}-{ordinal}</c>, OrderedReady: creations ascending, each waiting for the previous to be
-/// Ready; then template updates descending; then deletions descending, each waiting for the previous to be gone. One
-/// action per reconcile.</item>
+/// <item>Networks: NetworkBinding <c>{deployment}-net-{i}</c> per interface, so the network has its NetworkContext in the
+/// Location. Addresses are per instance: the <see cref="InstanceController"/> claims a NetworkInterface for each of the
+/// instance's interfaces and lifts the instance's <c>Network</c> scheduling gate when they are allocated.</item>
+/// <item>Instances <c>{deployment}-{ordinal}</c>, created with the <c>Network</c> gate (when they have interfaces),
+/// OrderedReady: creations ascending, each waiting for the previous to be Ready; then template updates descending; then
+/// deletions descending, each waiting for the previous to be gone. One action per reconcile.</item>
 /// <item>Status: replicas, currentReplicas, desiredReplicas, readyReplicas; <c>Available</c> (<c>NoCandidateLocations</c>,
 /// <c>ProvisioningNetwork</c>, <c>NetworkFailedToCreate</c>, <c>ProvisioningInstances</c>, <c>StableInstanceFound</c>, or
 /// the failing instance's reason) and <c>InstancesReady</c> (False with the first failing instance's reason).</item>
 /// </list>
-/// Finalizer: deletion deletes the instances, bindings and claims, and waits until they are gone.
+/// Finalizer: deletion deletes the instances, then their interface claims (garbage collection would too; the finalizer
+/// waits so that nothing is left when the deployment is gone), then the bindings, and waits until they are gone.
 /// </summary>
 internal sealed class WorkloadDeploymentController(Manager manager, PlacementScheduler placement, StatusThrottle throttle) : IReconciler
 {
-    /// <summary>Prefix length of a deployment's subnet: 1,024 addresses, enough for the 1,000 replicas allowed.</summary>
-    public const int SubnetPrefix = 22;
-
     public static Controller Setup(Manager manager, int workers = 8) => manager.NewController()
         .For<WorkloadDeploymentObject>(NotStatusOnly.Instance)
         .Owns<InstanceObject>()
         .Owns<NetworkBindingObject>()
-        .Owns<SubnetClaimObject>()
         .Watches<LocationObject>(l => manager.Clusters.SelectMany(c => c.Informers.For<WorkloadDeploymentObject>().Cache.List())
             .Where(d => d.Status?.Location?.Name == l.Metadata.Name || (d.Status?.Location is null &&
                         string.Equals(d.Spec.CityCode, l.Spec.Topology.GetValueOrDefault(NetworkingNames.CityCodeTopologyKey), StringComparison.OrdinalIgnoreCase)))
@@ -65,7 +61,7 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
         var instancesApi = client.Resource<InstanceObject>();
         var instances = cluster.Informers.For<InstanceObject>().Cache.ByIndex(ObjectCache<InstanceObject>.OwnerUidIndex, uid);
         var bindingsApi = client.Resource<NetworkBindingObject>();
-        var claimsApi = client.Resource<SubnetClaimObject>();
+        var claimsApi = client.Resource<NetworkInterfaceClaimObject>();
 
         if (Finalizers.IsBeingDeleted(deployment))
         {
@@ -80,7 +76,7 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
             }
             if (left == 0)
             {
-                foreach (var c in (await claimsApi.ListAsync(null, selector, ct).ConfigureAwait(false)).Items)
+                foreach (var c in (await claimsApi.ListAsync(ns, selector, ct).ConfigureAwait(false)).Items)
                 {
                     left++;
                     if (!Finalizers.IsBeingDeleted(c)) await WorkloadController.DeleteQuietlyAsync(claimsApi, c, ct).ConfigureAwait(false);
@@ -128,7 +124,7 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
             if (deployment is null) return ReconcileResult.Done;
         }
 
-        // 2. Networks: bindings, then one claim per binding.
+        // 2. Networks: a binding per interface.
         var labels = new Dictionary<string, string> { [ComputeNames.WorkloadDeploymentUidLabel] = uid, [ComputeNames.WorkloadUidLabel] = deployment.Spec.WorkloadRef.Uid };
         var interfaces = deployment.Spec.Template.Spec.NetworkInterfaces;
         var networkReady = true;
@@ -158,7 +154,7 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
                 continue;
             }
             var bound = ComputeStatus.Get(binding.Status, NetworkingConditions.Ready);
-            if (bound?.Status != ConditionStatus.True || binding.Status?.NetworkContextRef is not { } contextRef)
+            if (bound?.Status != ConditionStatus.True || binding.Status?.NetworkContextRef is null)
             {
                 networkReady = false;
                 if (bound is { Status: ConditionStatus.False } && bound.Reason is "NetworkFailedToCreate" or "NetworkNotFound" or "LocationNotAvailable")
@@ -167,66 +163,25 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
                 }
                 continue;
             }
-            var claimNs = contextRef.Namespace ?? ns;
-            var claim = cluster.Informers.For<SubnetClaimObject>().Cache.Get(claimNs, bindingName) is { } cachedClaim && Stamped(cachedClaim, labels, uid) ? cachedClaim : (await ObjectOperations.CreateOrUpdateAsync(claimsApi, new SubnetClaimObject { Metadata = new ObjectMeta { Name = bindingName, Namespace = claimNs } }, c =>
-            {
-                c.Metadata.Labels ??= [];
-                foreach (var (k, v) in labels) c.Metadata.Labels[k] = v;
-                OwnerReferences.SetControllerReference(d, c);
-                if (c.Metadata.ResourceVersion is null)
-                {
-                    c.Spec = new SubnetSpec
-                    {
-                        SubnetClass = "private", IpFamily = "IPv4", PrefixLength = SubnetPrefix,
-                        NetworkContext = new NameRef { Name = contextRef.Name }, Location = new NameRef { Name = location },
-                    };
-                }
-            }, ct).ConfigureAwait(false)).Object;
-            if (claim.Spec.NetworkContext.Name != contextRef.Name || claim.Spec.Location.Name != location)
-            {
-                await WorkloadController.DeleteQuietlyAsync(claimsApi, claim, ct).ConfigureAwait(false);
-                networkReady = false;
-                continue;
-            }
-            var claimReady = ComputeStatus.Get(claim.Status, NetworkingConditions.Ready);
-            if (claimReady?.Status != ConditionStatus.True)
-            {
-                networkReady = false;
-                var allocated = ComputeStatus.Get(claim.Status, NetworkingConditions.Allocated);
-                if (allocated is { Status: ConditionStatus.False } && allocated.Reason is not ("Pending" or "NotProgrammed"))
-                {
-                    networkProblem ??= ("NetworkFailedToCreate", $"subnet claim {bindingName}: {allocated.Reason}: {allocated.Message}");
-                }
-            }
         }
 
-        // 3. Lift the Network gate.
+        // 3. OrderedReady.
         var hash = ComputeStatus.TemplateHash(deployment.Spec.Template);
-        if (networkReady)
-        {
-            foreach (var gated in instances.Where(i => ComputeStatus.Gated(i) && !Finalizers.IsBeingDeleted(i)))
-            {
-                await ObjectOperations.UpdateAsync(instancesApi, ns, gated.Metadata.Name!, i =>
-                    i.Spec.Controller?.SchedulingGates?.RemoveAll(g => g.Name == ComputeNames.NetworkGate) > 0 && (i.Spec.Controller.SchedulingGates.Count > 0 || (i.Spec.Controller.SchedulingGates = null) is null), ct).ConfigureAwait(false);
-            }
-        }
-
-        // 4. OrderedReady.
         var desired = deployment.Spec.ScaleSettings.MinReplicas;
         var finalizer = locations.Get(null, location)?.Spec.Provider?.Simulated is not null ? SimulatedNetworkProvider.Finalizer : null;
-        if (await StepAsync(instancesApi, deployment, instances, desired, hash, location, networkReady, finalizer, ct).ConfigureAwait(false) is { } created)
+        if (await StepAsync(instancesApi, deployment, instances, desired, hash, location, finalizer, ct).ConfigureAwait(false) is { } created)
         {
             // Counted now, so the reconcile its creation event causes finds the counters already right.
             instances = [.. instances, created];
         }
 
-        // 5. Status.
+        // 4. Status.
         var failing = instances.Where(i => !Finalizers.IsBeingDeleted(i)).Select(i => (i, f: ComputeStatus.Failure(i))).Where(x => x.f is not null)
             .OrderBy(x => ComputeNames.OrdinalOf(x.i.Metadata.Name!)).FirstOrDefault();
         (bool, string, string)? available = null;
         var ready = instances.Count(ComputeStatus.IsReady);
         if (ready > 0) available = (true, "StableInstanceFound", $"{ready}/{desired} instances are ready");
-        else if (!networkReady) available = (false, networkProblem?.Reason ?? "ProvisioningNetwork", networkProblem?.Message ?? "waiting for the networks' bindings and subnets in location " + location);
+        else if (!networkReady) available = (false, networkProblem?.Reason ?? "ProvisioningNetwork", networkProblem?.Message ?? "waiting for the networks' bindings in location " + location);
         else if (failing.f is not null) available = (false, failing.f.Reason, $"instance {failing.i.Metadata.Name}: {failing.f.Message}");
         else available = (false, "ProvisioningInstances", $"0/{desired} instances are ready");
         var wait = await UpdateStatusAsync(request.Cluster, api, deployment, instances, _ => { }, available.Value, failing.f is null ? null : (failing.f.Reason, $"instance {failing.i.Metadata.Name}: {failing.f.Message}"), ct).ConfigureAwait(false);
@@ -240,7 +195,7 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
 
     /// <summary>One OrderedReady action; returns the instance it created, if it created one.</summary>
     private static async Task<InstanceObject?> StepAsync(ResourceClient<InstanceObject> api, WorkloadDeploymentObject deployment, IReadOnlyList<InstanceObject> instances, int desired, string hash, string location,
-        bool networkReady, string? providerFinalizer, CancellationToken ct)
+        string? providerFinalizer, CancellationToken ct)
     {
         // Any instance going away: wait for it (deletions one at a time).
         if (instances.Any(Finalizers.IsBeingDeleted)) return null;
@@ -250,7 +205,7 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
         {
             if (!byOrdinal.TryGetValue(ordinal, out var existing))
             {
-                return await CreateAsync(api, deployment, ordinal, hash, location, networkReady, providerFinalizer, ct).ConfigureAwait(false);
+                return await CreateAsync(api, deployment, ordinal, hash, location, providerFinalizer, ct).ConfigureAwait(false);
             }
             if (!ComputeStatus.IsReady(existing)) return null;
         }
@@ -261,7 +216,10 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
             await ObjectOperations.UpdateAsync(api, existing.Metadata.Namespace, existing.Metadata.Name!, i =>
             {
                 if (i.Metadata.Uid != existing.Metadata.Uid) return false;
-                Stamp(i, deployment, ordinal, hash, location, networkReady || !ComputeStatus.Gated(i));
+                // Same networks and Location: the interfaces stay as they are; else they are claimed anew behind the gate.
+                var sameNetworks = i.Spec.Location?.Name == location && i.Spec.NetworkInterfaces.Select(n => n.Network.Name)
+                    .SequenceEqual(deployment.Spec.Template.Spec.NetworkInterfaces.Select(n => n.Network.Name), StringComparer.Ordinal);
+                Stamp(i, deployment, ordinal, hash, location, gated: ComputeStatus.Gated(i) || !sameNetworks);
                 return true;
             }, ct).ConfigureAwait(false);
             return null;
@@ -275,7 +233,7 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
         return null;
     }
 
-    private static void Stamp(InstanceObject i, WorkloadDeploymentObject deployment, int ordinal, string hash, string location, bool networkReady)
+    private static void Stamp(InstanceObject i, WorkloadDeploymentObject deployment, int ordinal, string hash, string location, bool gated)
     {
         var template = deployment.Spec.Template;
         i.Metadata.Labels = template.Metadata?.Labels is { } l ? new(l) : [];
@@ -290,16 +248,16 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
         i.Spec.Controller = new InstanceControl
         {
             TemplateHash = hash,
-            SchedulingGates = networkReady ? null : [new NameRef { Name = ComputeNames.NetworkGate }],
+            SchedulingGates = gated && template.Spec.NetworkInterfaces.Count > 0 ? [new NameRef { Name = ComputeNames.NetworkGate }] : null,
         };
         OwnerReferences.SetControllerReference(deployment, i);
     }
 
-    private static async Task<InstanceObject?> CreateAsync(ResourceClient<InstanceObject> api, WorkloadDeploymentObject deployment, int ordinal, string hash, string location, bool networkReady,
+    private static async Task<InstanceObject?> CreateAsync(ResourceClient<InstanceObject> api, WorkloadDeploymentObject deployment, int ordinal, string hash, string location,
         string? providerFinalizer, CancellationToken ct)
     {
         var instance = new InstanceObject { Metadata = new ObjectMeta { Name = ComputeNames.InstanceName(deployment.Metadata.Name!, ordinal), Namespace = deployment.Metadata.Namespace } };
-        Stamp(instance, deployment, ordinal, hash, location, networkReady);
+        Stamp(instance, deployment, ordinal, hash, location, gated: true);
         // The simulated provider's first act would be to add its finalizer: added here, it costs no write of its own.
         if (providerFinalizer is not null) instance.Metadata.Finalizers = [providerFinalizer];
         try
