@@ -36,7 +36,8 @@ internal sealed class InstanceController(Manager manager) : IReconciler
     // Claim reasons that only mean "not yet" (docs/providers.md): anything else is a failure shown on the instance.
     private static readonly HashSet<string> TransientClaimReasons = new(StringComparer.Ordinal) { "", "Pending", "SubnetPending", "NetworkNotAvailableInLocation" };
 
-    private readonly ConcurrentDictionary<(string Cluster, string Uid), byte> _waiting = new();
+    // When each new instance became the provider's to report (created ungated, or its gate lifted).
+    private readonly ConcurrentDictionary<(string Cluster, string Uid), long> _waiting = new();
 
     public static Controller Setup(Manager manager, int workers = 8) => manager.NewController()
         .For<InstanceObject>()
@@ -77,8 +78,10 @@ internal sealed class InstanceController(Manager manager) : IReconciler
         var api = cluster.Client.Resource<InstanceObject>();
 
         var (allocated, failure) = await EnsureClaimsAsync(cluster, cached, ct).ConfigureAwait(false);
+        var waiting = (request.Cluster, cached.Metadata.Uid ?? "");
         if (allocated && cached.Spec.Controller?.SchedulingGates?.Any(g => g.Name == ComputeNames.NetworkGate) == true)
         {
+            _waiting[waiting] = TimeProvider.System.GetTimestamp();
             // The update brings the instance back here (and to its provider) without the gate.
             await ObjectOperations.UpdateAsync(api, request.Namespace, request.Name, i =>
                 i.Metadata.Uid == cached.Metadata.Uid && i.Spec.Controller?.SchedulingGates?.RemoveAll(g => g.Name == ComputeNames.NetworkGate) > 0
@@ -88,8 +91,11 @@ internal sealed class InstanceController(Manager manager) : IReconciler
 
         var (ready, reason, message) = Derive(cached, failure);
         var current = ComputeStatus.Get(cached.Status, ComputeConditions.Ready);
-        var waiting = (request.Cluster, cached.Metadata.Uid ?? "");
-        if (current is null && failure is null && _waiting.TryAdd(waiting, 0)) return ReconcileResult.RequeueAfter(ProviderGrace);
+        if (current is null && failure is null)
+        {
+            var waited = TimeProvider.System.GetElapsedTime(_waiting.GetOrAdd(waiting, _ => TimeProvider.System.GetTimestamp()));
+            if (waited < ProviderGrace) return ReconcileResult.RequeueAfter(ProviderGrace - waited);
+        }
         _waiting.TryRemove(waiting, out _);
         if (current is not null && current.Status == (ready ? ConditionStatus.True : ConditionStatus.False) && current.Reason == reason
             && current.Message == message && current.ObservedGeneration == cached.Metadata.Generation)

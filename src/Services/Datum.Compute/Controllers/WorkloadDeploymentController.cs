@@ -33,7 +33,7 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
 {
     public static Controller Setup(Manager manager, int workers = 8) => manager.NewController()
         .For<WorkloadDeploymentObject>(NotStatusOnly.Instance)
-        .Owns<InstanceObject>()
+        .Owns<InstanceObject>(filters: InstanceStateChanged.Instance)
         .Owns<NetworkBindingObject>()
         .Watches<LocationObject>(l => manager.Clusters.SelectMany(c => c.Informers.For<WorkloadDeploymentObject>().Cache.List())
             .Where(d => d.Status?.Location?.Name == l.Metadata.Name || (d.Status?.Location is null &&
