@@ -25,13 +25,18 @@ namespace Datum.Compute.Controllers;
 /// <c>PendingProgramming</c>); else <c>Running</c> not True → its reason (default <c>Pending</c>); else
 /// <c>Ready=True/Running</c>. <c>Programmed</c> and <c>Running</c> are written by the location's provider.</item>
 /// </list>
-/// A new instance's first Ready waits <see cref="ProviderGrace"/>: a provider that reports quickly (the simulated one
-/// writes <c>Ready</c> with its first report) then makes the only write, instead of two writers racing.
+/// A new instance's first Ready waits <see cref="ProviderGrace"/> from when it becomes schedulable: a provider that
+/// reports quickly (the simulated one writes <c>Ready</c> with its first report) then makes the only write, instead of
+/// two writers racing. Behind its <c>Network</c> gate it waits <see cref="GatedGrace"/>: claims are usually allocated
+/// sooner, and then the provider's report is still the first.
 /// </summary>
 internal sealed class InstanceController(Manager manager) : IReconciler
 {
     /// <summary>How long a new instance waits for its provider's first report before Ready is derived without it.</summary>
     public static readonly TimeSpan ProviderGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a new instance behind its Network gate goes without a Ready condition.</summary>
+    public static readonly TimeSpan GatedGrace = TimeSpan.FromSeconds(5);
 
     // Claim reasons that only mean "not yet" (docs/providers.md): anything else is a failure shown on the instance.
     private static readonly HashSet<string> TransientClaimReasons = new(StringComparer.Ordinal) { "", "Pending", "SubnetPending", "NetworkNotAvailableInLocation" };
@@ -74,11 +79,16 @@ internal sealed class InstanceController(Manager manager) : IReconciler
     {
         var cluster = manager.GetCluster(request.Cluster);
         var cached = cluster.Informers.For<InstanceObject>().Cache.Get(request.Namespace, request.Name);
-        if (cached is null || Finalizers.IsBeingDeleted(cached)) return ReconcileResult.Done;
+        if (cached is null) return ReconcileResult.Done;
+        var waiting = (request.Cluster, cached.Metadata.Uid ?? "");
+        if (Finalizers.IsBeingDeleted(cached))
+        {
+            _waiting.TryRemove(waiting, out _);
+            return ReconcileResult.Done;
+        }
         var api = cluster.Client.Resource<InstanceObject>();
 
         var (allocated, failure) = await EnsureClaimsAsync(cluster, cached, ct).ConfigureAwait(false);
-        var waiting = (request.Cluster, cached.Metadata.Uid ?? "");
         if (allocated && cached.Spec.Controller?.SchedulingGates?.Any(g => g.Name == ComputeNames.NetworkGate) == true)
         {
             _waiting[waiting] = TimeProvider.System.GetTimestamp();
@@ -94,7 +104,8 @@ internal sealed class InstanceController(Manager manager) : IReconciler
         if (current is null && failure is null)
         {
             var waited = TimeProvider.System.GetElapsedTime(_waiting.GetOrAdd(waiting, _ => TimeProvider.System.GetTimestamp()));
-            if (waited < ProviderGrace) return ReconcileResult.RequeueAfter(ProviderGrace - waited);
+            var grace = ComputeStatus.Gated(cached) ? GatedGrace : ProviderGrace;
+            if (waited < grace) return ReconcileResult.RequeueAfter(grace - waited);
         }
         _waiting.TryRemove(waiting, out _);
         if (current is not null && current.Status == (ready ? ConditionStatus.True : ConditionStatus.False) && current.Reason == reason
