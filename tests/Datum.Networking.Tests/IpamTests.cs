@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using Datum.Networking.Apis.Networking.V1Alpha.Types;
 using Datum.Networking.Ipam;
 using Datum.Runtime.Api;
@@ -79,54 +77,119 @@ public sealed class IpamTests(InProcessServer fixture, ITestOutputHelper output)
         Assert.Equal(results[0].Prefix, retry.Prefix);
     }
 
-    /// <summary>
-    /// The benchmark of docs/benchmarks.md: address allocations through the API store (one create-if-absent per
-    /// address), 64 at a time, released and reallocated so the pool is reused; counts duplicates. Timings are printed,
-    /// never asserted. DATUM_IPAM_BENCH_ALLOCATIONS scales it (default 5,000).
-    /// </summary>
-    private static long s_allocTicks;
-    private static long s_releaseTicks;
+    [Fact]
+    public async Task Several_allocators_on_one_pool_never_hand_out_an_address_twice_and_report_exhaustion()
+    {
+        var client = fixture.Root.ForCluster("project:blocks-test");
+        var pool = new AddressPool("several-" + Guid.NewGuid().ToString("N")[..8], Cidr.Parse("10.9.0.0/23")); // 512 - 3 reserved = 509
+        var allocators = Enumerable.Range(0, 4).Select(_ => new AddressBlockAllocator()).ToList(); // as four processes
+        var results = await Task.WhenAll(Enumerable.Range(0, 600).Select(i => Task.Run(() => allocators[i % 4].AllocateAsync(client, pool, $"owner-{i}", CancellationToken.None))));
+        var got = results.Where(r => r.Succeeded).Select(r => r.Address!.Value).ToList();
+        Assert.Equal(509, got.Count);
+        Assert.Equal(509, got.Distinct().Count());
+        Assert.All(results.Where(r => !r.Succeeded), r => Assert.Equal("RangeExhausted", r.Reason));
+        foreach (var reserved in new[] { "10.9.0.0", "10.9.0.1", "10.9.1.255" })
+        {
+            Assert.True(Cidr.TryParseAddress(reserved, out var a, out _));
+            Assert.DoesNotContain(a, got);
+        }
+        var stored = await new AddressBlockAllocator().ReadAsync(client, pool, CancellationToken.None);
+        Assert.Equal(509, stored.Count);
+        Assert.Equal(results.Select((r, i) => (r, i)).Where(x => x.r.Succeeded).Select(x => (x.r.Address!.Value, $"owner-{x.i}")).ToHashSet(), stored.ToHashSet());
 
+        // Idempotent per owner, from any allocator; a release on one is seen by another after it reloads.
+        var first = results.Select((r, i) => (r, i)).First(x => x.r.Succeeded);
+        Assert.Equal(first.r.Address, (await allocators[3].AllocateAsync(client, pool, $"owner-{first.i}", CancellationToken.None)).Address);
+        await allocators[(first.i + 1) % 4].ReleaseAsync(client, pool, $"owner-{first.i}", CancellationToken.None);
+        var late = await allocators[2].AllocateAsync(client, pool, "late", CancellationToken.None);
+        Assert.Equal(first.r.Address, late.Address);
+    }
+
+    [Fact]
+    public async Task Repair_releases_leaks_and_restores_addresses_interfaces_hold()
+    {
+        var client = fixture.Root.ForCluster("project:repair-test");
+        var pool = new AddressPool("repair-" + Guid.NewGuid().ToString("N")[..8], Cidr.Parse("10.10.0.0/24"));
+        var before = new AddressBlockAllocator();
+        foreach (var owner in new[] { "live", "dead", "retained" }) Assert.True((await before.AllocateAsync(client, pool, owner, CancellationToken.None)).Succeeded);
+        var stored = (await before.ReadAsync(client, pool, CancellationToken.None)).ToDictionary(s => s.Owner, s => s.Address);
+        Assert.True(Cidr.TryParseAddress("10.10.0.200", out var lost, out _));
+
+        // A new process: "live" still has its claim, "retained" only an interface, "dead" neither (leaked);
+        // "orphan" is held by an interface but missing from the blocks.
+        var after = new AddressBlockAllocator();
+        var report = await after.RepairAsync(client, pool, _ => Task.FromResult<(IReadOnlySet<string>, IReadOnlyCollection<(UInt128, string)>)>(
+            (new HashSet<string> { "live" }, [(stored["retained"], "retained"), (lost, "orphan")])), CancellationToken.None);
+        Assert.Equal(new RepairReport(Released: 1, Restored: 1, Conflicts: 0), report);
+        var now = (await after.ReadAsync(client, pool, CancellationToken.None)).ToHashSet();
+        Assert.Equal(new HashSet<(UInt128, string)> { (stored["live"], "live"), (stored["retained"], "retained"), (lost, "orphan") }, now);
+        // The leaked address is free again (lowest free), the restored one is not handed out.
+        Assert.Equal(stored["dead"], (await after.AllocateAsync(client, pool, "new", CancellationToken.None)).Address);
+    }
+
+    private static int Env(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out var n) ? n : fallback;
+
+    private void Report(AllocationBench.Result r, string where)
+    {
+        var calm = r.Elapsed - r.Disrupted;
+        output.WriteLine($"{where}: {r.Allocations} allocations in {r.Elapsed.TotalSeconds:F2} s = {r.Allocations / r.Elapsed.TotalSeconds:F0}/s (each also released later); " +
+                         $"outside the {r.Disrupted.TotalSeconds:F1} s of kills, restarts and verifications: {r.Allocations / calm.TotalSeconds:F0}/s; " +
+                         $"p50 {r.P50:F2} ms, p99 {r.P99:F2} ms, p99 outside outages {r.P99Calm:F2} ms; {r.OperationsPerWrite:F1} operations per block write; CPU of this process {r.Cpu.TotalMilliseconds / r.Allocations:F2} ms per allocation; duplicates {r.Duplicates}; " +
+                         $"{r.Verifications} verifications of the stored blocks: {r.Leaks} leaked, {r.Lost} lost; {r.Failures} failed requests retried");
+    }
+
+    /// <summary>
+    /// docs/benchmarks.md "IPAM: address allocations", small version (in process, in ./test.sh): 64 allocators with
+    /// churn on one /16 through the block allocator. DATUM_IPAM_BENCH_ALLOCATIONS scales it (default 5,000). Timings are
+    /// printed, never asserted.
+    /// </summary>
     [Fact]
     public async Task Benchmark_address_allocations_have_no_duplicates()
     {
-        var total = int.TryParse(Environment.GetEnvironmentVariable("DATUM_IPAM_BENCH_ALLOCATIONS"), out var n) ? n : 5_000;
         var client = fixture.Root.ForCluster("project:bench");
-        var subnet = Cidr.Parse("10.64.0.0/16");
-        var live = new ConcurrentDictionary<Cidr, string>();
-        var latencies = new ConcurrentBag<double>();
-        var duplicates = 0;
-        var issued = 0;
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, 64).Select(worker => Task.Run(async () =>
+        var bench = new AllocationBench(() => client, new AddressPool("bench-" + Guid.NewGuid().ToString("N")[..8], Cidr.Parse("10.64.0.0/16")))
         {
-            var mine = new Queue<Cidr>();
-            while (Interlocked.Increment(ref issued) <= total)
+            Total = Env("DATUM_IPAM_BENCH_ALLOCATIONS", 5_000),
+        };
+        var result = await bench.RunAsync();
+        Report(result, "in process");
+        Assert.Equal(0, result.Duplicates);
+        Assert.Equal(0, result.Leaks);
+        Assert.Equal(0, result.Lost);
+    }
+
+    /// <summary>
+    /// The full version (opt-in, DATUM_IPAM_BENCH_KILL=1): a child <c>datum server</c> over HTTPS, killed with SIGKILL
+    /// and restarted DATUM_IPAM_BENCH_KILLS times (default 5) while 64 allocators run; after each restart the stored
+    /// blocks are verified against what the allocators were told. DATUM_IPAM_BENCH_ALLOCATIONS (default 1,000,000).
+    /// </summary>
+    [Fact]
+    public async Task Benchmark_address_allocations_across_kill_9_of_the_server()
+    {
+        if (Environment.GetEnvironmentVariable("DATUM_IPAM_BENCH_KILL") != "1")
+        {
+            output.WriteLine("skipped: set DATUM_IPAM_BENCH_KILL=1");
+            return;
+        }
+        await using var server = await Datum.Testing.DatumProcess.StartAsync("server");
+        var client = new Datum.Runtime.Client.KubeClient(Datum.Runtime.Client.HttpApiTransport.FromKubeconfig(server.KubeconfigPath));
+        var kills = Env("DATUM_IPAM_BENCH_KILLS", 5);
+        var bench = new AllocationBench(() => client, new AddressPool("bench-kill", Cidr.Parse("10.64.0.0/16")))
+        {
+            Total = Env("DATUM_IPAM_BENCH_ALLOCATIONS", 1_000_000),
+            Disruptions = kills,
+            Disrupt = async () =>
             {
-                var owner = $"w{worker}-{Guid.NewGuid():N}";
-                var start = Stopwatch.GetTimestamp();
-                var result = await PrefixRecords.ClaimAsync(client, "addr.bench", subnet, 32, new AllocationOwner { Uid = owner }, reserveEnds: true);
-                latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                Interlocked.Add(ref s_allocTicks, Stopwatch.GetTimestamp() - start);
-                Assert.True(result.Succeeded, result.Message);
-                if (!live.TryAdd(result.Prefix!.Value, owner)) Interlocked.Increment(ref duplicates);
-                mine.Enqueue(result.Prefix.Value);
-                if (mine.Count > 64)
-                {
-                    // Release the oldest: the address may be handed out again, but never while held.
-                    var old = mine.Dequeue();
-                    live.TryRemove(old, out var holder);
-                    var r0 = Stopwatch.GetTimestamp();
-                    await PrefixRecords.ReleaseAsync(client, "addr.bench", old, holder!, CancellationToken.None);
-                    Interlocked.Add(ref s_releaseTicks, Stopwatch.GetTimestamp() - r0);
-                }
-            }
-        })));
-        clock.Stop();
-        var sorted = latencies.OrderBy(x => x).ToArray();
-        output.WriteLine($"alloc time {Stopwatch.GetElapsedTime(0, s_allocTicks).TotalSeconds:F1} s, release time {Stopwatch.GetElapsedTime(0, s_releaseTicks).TotalSeconds:F1} s (summed over workers)");
-        output.WriteLine($"{total} allocations in {clock.Elapsed.TotalSeconds:F2} s = {total / clock.Elapsed.TotalSeconds:F0}/s (including releases); " +
-                         $"p50 {sorted[sorted.Length / 2]:F2} ms, p99 {sorted[(int)(sorted.Length * 0.99)]:F2} ms; duplicates {duplicates}");
-        Assert.Equal(0, duplicates);
+                server.Kill();
+                await server.RestartAsync();
+            },
+            Log = output.WriteLine,
+        };
+        var result = await bench.RunAsync();
+        Report(result, $"child server over HTTPS, {kills} kill -9 cycles");
+        Assert.Equal(0, result.Duplicates);
+        Assert.Equal(0, result.Leaks);
+        Assert.Equal(0, result.Lost);
+        Assert.Equal(kills + 1, result.Verifications);
     }
 }

@@ -29,6 +29,8 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
         .Watches<NetworkInterfaceObject>(i => [ObjectKey.Of(i)])
         .Watches<NetworkContextObject>(c => Waiting(manager, c.Metadata.Namespace!, c.Metadata.Name!))
         .Watches<SubnetObject>(s => Waiting(manager, s.Metadata.Namespace!, s.Spec.NetworkContext.Name))
+        .Watches<NetworkObject>(n => manager.Clusters.SelectMany(cluster => cluster.Informers.For<NetworkInterfaceClaimObject>().Cache.List(n.Metadata.Namespace!))
+            .Where(c => c.Spec.Network.Name == n.Metadata.Name && !Status.IsTrue(c.Status, NetworkingConditions.Bound)).Select(ObjectKey.Of).Distinct())
         .Named("networkinterfaceclaim")
         .WithOptions(new ControllerOptions { MaxConcurrentReconciles = workers })
         .Complete(new NetworkInterfaceClaimController(manager, allocator));

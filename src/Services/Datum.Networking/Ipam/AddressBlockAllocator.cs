@@ -53,7 +53,17 @@ public sealed record RepairReport(int Released, int Restored, int Conflicts);
 public sealed class AddressBlockAllocator
 {
     private const int MaxAttempts = 64;
+    private const int ParallelBlockWrites = 4;
+    private static readonly TimeSpan ReleaseCoalescing = TimeSpan.FromMilliseconds(5);
     private readonly ConcurrentDictionary<(string Cluster, string Pool), PoolState> _pools = new();
+    private long _writes;
+    private long _operations;
+
+    /// <summary>Block writes attempted so far (for benchmarks: operations per write is the batching factor).</summary>
+    public long Writes => Interlocked.Read(ref _writes);
+
+    /// <summary>Allocations and releases written so far.</summary>
+    public long Operations => Interlocked.Read(ref _operations);
 
     /// <summary>The record name of a block.</summary>
     public static string BlockName(string poolId, Cidr block) => $"{poolId}.{block.ToName()}";
@@ -137,7 +147,9 @@ public sealed class AddressBlockAllocator
                     flush = StartFlush(block);
                 }
             }
-            if (flush) _ = FlushAsync(client, state, block);
+            // A release is not waited for by anyone needing an address: let the releases of a block's neighbours
+            // (handed out together, so usually released together) join the same write.
+            if (flush) _ = FlushAsync(client, state, block, ReleaseCoalescing);
             if (await op.Done.Task.WaitAsync(ct).ConfigureAwait(false) && !op.Add) return;
         }
         throw new InvalidOperationException($"releasing {owner}'s address in {pool.Range} kept conflicting after {MaxAttempts} attempts");
@@ -310,10 +322,22 @@ public sealed class AddressBlockAllocator
     private static (BlockState Block, UInt128 Address)? FindFree(PoolState state)
     {
         var pool = state.Pool;
+        // Lowest block with room, but with a few blocks written at once: a request joins a batch that is still
+        // forming, else starts a write on an idle block while fewer than ParallelBlockWrites are in flight (they
+        // share the store's fsync), else queues behind the lowest block's write.
+        BlockState? forming = null, idle = null, first = null;
+        var writing = 0;
         foreach (var block in state.Blocks.Values)
         {
+            if (block.Flushing) writing++;
             if (block.Durable.Count + block.PendingAdds.Count >= block.Capacity(pool)) continue;
-            if (FirstFreeIn(pool, block) is { } a) return (block, a);
+            first ??= block;
+            if (block.Pending.Count > 0) forming ??= block;
+            else if (!block.Flushing) idle ??= block;
+        }
+        foreach (var block in new[] { forming, writing < ParallelBlockWrites ? idle : null, first })
+        {
+            if (block is not null && FirstFreeIn(pool, block) is { } a) return (block, a);
         }
         for (UInt128 i = 0; i < pool.BlockCount; i++)
         {
@@ -338,9 +362,10 @@ public sealed class AddressBlockAllocator
 
     // Writes a block's queued operations, batch after batch, until none are left. Every operation in a batch is
     // acknowledged only after the write containing it commits.
-    private async Task FlushAsync(KubeClient client, PoolState state, BlockState block)
+    private async Task FlushAsync(KubeClient client, PoolState state, BlockState block, TimeSpan delay = default)
     {
-        await Task.Yield();
+        if (delay > TimeSpan.Zero) await Task.Delay(delay).ConfigureAwait(false);
+        else await Task.Yield();
         var api = client.Resource<IPAllocationObject>();
         while (true)
         {
@@ -380,6 +405,8 @@ public sealed class AddressBlockAllocator
             }
             IPAllocationObject? stored = null;
             var conflict = false;
+            Interlocked.Increment(ref _writes);
+            Interlocked.Add(ref _operations, batch.Count);
             try
             {
                 stored = block.Record is null
