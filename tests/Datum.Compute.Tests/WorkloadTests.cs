@@ -88,6 +88,16 @@ public sealed class WorkloadTests(ComputeFixture fixture, ITestOutputHelper outp
         Assert.All(instances, i => Assert.False(string.IsNullOrEmpty(i.Status?.NetworkInterfaces?[0].Assignments?.NetworkIP)));
         Assert.Equal(instances.Count, instances.Select(i => i.Status!.NetworkInterfaces![0].Assignments!.NetworkIP).Distinct().Count());
         Assert.Equal(["hello-eu-lhr-0", "hello-eu-lhr-1", "hello-eu-lhr-2", "hello-us-dfw-0", "hello-us-dfw-1", "hello-us-dfw-2"], instances.Select(i => i.Metadata.Name!).Order(StringComparer.Ordinal));
+        // Each instance's address is its own interface's: claim {instance}-net-0, owned by the instance, bound to the interface of that name.
+        foreach (var i in instances)
+        {
+            var claim = await fixture.GetAsync<NetworkInterfaceClaimObject>(ns, i.Metadata.Name + "-net-0");
+            Assert.Equal(i.Metadata.Uid, Assert.Single(claim!.Metadata.OwnerReferences!).Uid);
+            Assert.Equal(i.Spec.Location!.Name, claim.Spec.Location.Name);
+            var nic = await fixture.GetAsync<NetworkInterfaceObject>(ns, claim.Status!.NetworkInterfaceRef!.Name);
+            Assert.Equal(nic!.Spec.Addresses!.Single(a => a.Primary == true).Address, i.Status!.NetworkInterfaces![0].Assignments!.NetworkIP);
+            Assert.Null(i.Spec.Controller!.SchedulingGates);
+        }
         var deployment = await fixture.GetAsync<WorkloadDeploymentObject>(ns, "hello-us-dfw");
         Assert.Equal("dfw", deployment!.Status!.Location!.Name);
 
@@ -130,12 +140,20 @@ public sealed class WorkloadTests(ComputeFixture fixture, ITestOutputHelper outp
             Assert.Equal([1, 0], readies);
         }
 
-        // Deleting the workload leaves nothing behind.
+        // Deleting the workload leaves nothing behind: once it is gone, its deployments, instances, interface claims and
+        // interfaces are gone too; the contexts (and their subnets) follow when no binding needs them any more.
+        Assert.NotEmpty(await fixture.ListAsync<NetworkInterfaceClaimObject>(ns));
+        Assert.NotEmpty(await fixture.ListAsync<NetworkInterfaceObject>(ns));
         await Workloads.DeleteAsync(ns, "hello");
+        await ComputeFixture.EventuallyAsync(async () => (await fixture.ListAsync<WorkloadObject>(ns)).Count == 0, "the workload is gone");
+        Assert.Empty(await fixture.ListAsync<WorkloadDeploymentObject>(ns));
+        Assert.Empty(await InstancesAsync(ns));
+        Assert.Empty(await fixture.ListAsync<NetworkInterfaceClaimObject>(ns));
+        Assert.Empty(await fixture.ListAsync<NetworkInterfaceObject>(ns));
+        Assert.Empty(await fixture.ListAsync<NetworkBindingObject>(ns));
         await ComputeFixture.EventuallyAsync(async () =>
-            (await fixture.ListAsync<WorkloadObject>(ns)).Count == 0 && (await fixture.ListAsync<WorkloadDeploymentObject>(ns)).Count == 0 && (await InstancesAsync(ns)).Count == 0
-            && (await fixture.ListAsync<NetworkBindingObject>(ns)).Count == 0 && (await fixture.ListAsync<NetworkContextObject>(ns)).Count == 0
-            && (await fixture.ListAsync<SubnetClaimObject>(ns)).Count == 0 && (await fixture.ListAsync<SubnetObject>(ns)).Count == 0, "everything is gone");
+            (await fixture.ListAsync<NetworkContextObject>(ns)).Count == 0 && (await fixture.ListAsync<SubnetClaimObject>(ns)).Count == 0 && (await fixture.ListAsync<SubnetObject>(ns)).Count == 0,
+            "the contexts and their subnets are gone");
     }
 
     private async Task Scale(string ns, int replicas)

@@ -44,6 +44,14 @@ public sealed class ComputeKubectlTests : IClassFixture<ServerFixture>, IDisposa
         {
             Assert.StartsWith("10.", i!["status"]!["networkInterfaces"]![0]!["assignments"]!["networkIP"]!.GetValue<string>(), StringComparison.Ordinal);
         }
+        // One interface claim per instance, owned by it, and its interface (with the address the instance reports).
+        var claims = JsonNode.Parse(await _kubectl.OkAsync("get", "networkinterfaceclaims", "-o", "json"))!["items"]!.AsArray();
+        Assert.Equal(instances.Select(i => i!["metadata"]!["name"]!.GetValue<string>() + "-net-0").Order(StringComparer.Ordinal),
+            claims.Select(c => c!["metadata"]!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        var interfaces = JsonNode.Parse(await _kubectl.OkAsync("get", "networkinterfaces", "-o", "json"))!["items"]!.AsArray();
+        Assert.Equal(
+            instances.Select(i => i!["status"]!["networkInterfaces"]![0]!["assignments"]!["networkIP"]!.GetValue<string>()).Order(StringComparer.Ordinal),
+            interfaces.Select(n => n!["spec"]!["addresses"]![0]!["address"]!.GetValue<string>()).Order(StringComparer.Ordinal));
         var workloads = await _kubectl.OkAsync("get", "workloads");
         Assert.Contains("AVAILABLE", workloads);
         Assert.Contains("UP-TO-DATE", workloads);
@@ -64,6 +72,6 @@ public sealed class ComputeKubectlTests : IClassFixture<ServerFixture>, IDisposa
 
         await _kubectl.OkAsync("delete", "-f", Examples, "--timeout=120s");
         await _kubectl.OkAsync("wait", "--for=delete", "instances", "--all", "--timeout=120s");
-        Assert.Equal("", (await _kubectl.OkAsync("get", "workloads,workloaddeployments,instances,networkbindings,networkcontexts,subnetclaims,subnets", "-o", "name")).Trim());
+        Assert.Equal("", (await _kubectl.OkAsync("get", "workloads,workloaddeployments,instances,networkinterfaceclaims,networkinterfaces,networkbindings,networkcontexts,subnetclaims,subnets", "-o", "name")).Trim());
     }
 }

@@ -11,7 +11,7 @@ namespace Datum.Compute.Controllers;
 public static class ComputeControllers
 {
     /// <summary>Workload, WorkloadDeployment and Instance controllers.</summary>
-    public static void Setup(Manager manager, int deploymentWorkers = 8, int instanceWorkers = 8)
+    public static void Setup(Manager manager, int deploymentWorkers = 16, int instanceWorkers = 8)
     {
         WorkloadController.Setup(manager);
         WorkloadDeploymentController.Setup(manager, deploymentWorkers);
@@ -19,5 +19,5 @@ public static class ComputeControllers
     }
 
     /// <summary>The simulated provider's compute half.</summary>
-    public static void SetupSimulatedProvider(Manager manager, SimulatedProviderOptions? options = null, int workers = 8) => SimulatedComputeProvider.Setup(manager, options, workers);
+    public static void SetupSimulatedProvider(Manager manager, SimulatedProviderOptions? options = null, int workers = 16) => SimulatedComputeProvider.Setup(manager, options, workers);
 }

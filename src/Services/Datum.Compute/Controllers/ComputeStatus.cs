@@ -22,6 +22,22 @@ internal sealed class NotStatusOnly : IEventFilter
         || !(oldObj.Metadata.Labels ?? []).OrderBy(l => l.Key, StringComparer.Ordinal).SequenceEqual((newObj.Metadata.Labels ?? []).OrderBy(l => l.Key, StringComparer.Ordinal));
 }
 
+/// <summary>
+/// Passes instance changes a deployment acts on: creation, deletion, a new generation or deletion timestamp, and a
+/// change of whether the instance is Ready, programmed from its current template, or failing (and why). An instance
+/// is written five or six times on its way to Ready; its deployment needs to hear of two of them.
+/// </summary>
+internal sealed class InstanceStateChanged : IEventFilter
+{
+    public static InstanceStateChanged Instance { get; } = new();
+
+    public bool Update(IKubeObject oldObj, IKubeObject newObj) =>
+        oldObj is not InstanceObject o || newObj is not InstanceObject n
+        || o.Metadata.Generation != n.Metadata.Generation || o.Metadata.DeletionTimestamp != n.Metadata.DeletionTimestamp
+        || ComputeStatus.IsReady(o) != ComputeStatus.IsReady(n) || ComputeStatus.IsCurrent(o) != ComputeStatus.IsCurrent(n)
+        || ComputeStatus.Failure(o) is var fo && ComputeStatus.Failure(n) is var fn && (fo?.Reason, fo?.Message) != (fn?.Reason, fn?.Message);
+}
+
 /// <summary>Condition helpers and the instance facts every compute controller agrees on.</summary>
 internal static class ComputeStatus
 {
@@ -38,6 +54,13 @@ internal static class ComputeStatus
             ObservedGeneration = obj.Metadata.Generation,
         });
     }
+
+    /// <summary>
+    /// What of the conditions must reach readers at once (type, status, reason, observed generation), leaving out the
+    /// messages, which carry counters: see <see cref="StatusThrottle"/>.
+    /// </summary>
+    public static string Significant(IEnumerable<Condition>? conditions) =>
+        conditions is null ? "" : string.Join(";", conditions.Select(c => $"{c.Type}={c.Status}/{c.Reason}@{c.ObservedGeneration}"));
 
     /// <summary>The condition of a type, or null.</summary>
     public static Condition? Get(ConditionsStatus? status, string type) => Conditions.Find(status?.Conditions, type);

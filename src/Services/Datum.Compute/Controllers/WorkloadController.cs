@@ -17,7 +17,7 @@ namespace Datum.Compute.Controllers;
 /// wanted; aggregates replica counters per placement and overall, with <c>Available</c> and <c>InstancesReady</c>.
 /// Finalizer <c>compute.datumapis.com/workload-controller</c>: deletion waits until every deployment is gone.
 /// </summary>
-internal sealed class WorkloadController(Manager manager) : IReconciler
+internal sealed class WorkloadController(Manager manager, StatusThrottle throttle) : IReconciler
 {
     public static Controller Setup(Manager manager, int workers = 4) => manager.NewController()
         .For<WorkloadObject>(NotStatusOnly.Instance)
@@ -26,7 +26,7 @@ internal sealed class WorkloadController(Manager manager) : IReconciler
             .Where(w => w.Spec.Template.Spec.NetworkInterfaces.Any(i => i.Network.Name == n.Metadata.Name)).Select(ObjectKey.Of).Distinct())
         .Named("workload")
         .WithOptions(new ControllerOptions { MaxConcurrentReconciles = workers })
-        .Complete(new WorkloadController(manager));
+        .Complete(new WorkloadController(manager, new StatusThrottle(TimeSpan.FromSeconds(1), TimeProvider.System)));
 
     public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken ct)
     {
@@ -35,12 +35,18 @@ internal sealed class WorkloadController(Manager manager) : IReconciler
         var api = client.Resource<WorkloadObject>();
         var deployments = client.Resource<WorkloadDeploymentObject>();
         var workload = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
-        if (workload is null) return ReconcileResult.Done;
+        if (workload is null)
+        {
+            throttle.Forget(request.Cluster, request.Namespace, request.Name);
+            return ReconcileResult.Done;
+        }
         var ns = workload.Metadata.Namespace!;
         var uid = workload.Metadata.Uid!;
-        var owned = (await deployments.ListAsync(ns, new ListOptions { LabelSelector = $"{ComputeNames.WorkloadUidLabel}={uid}" }, ct).ConfigureAwait(false)).Items;
+        var cache = cluster.Informers.For<WorkloadDeploymentObject>().Cache;
         if (Finalizers.IsBeingDeleted(workload))
         {
+            // Uncached: nothing may be left behind.
+            var owned = (await deployments.ListAsync(ns, new ListOptions { LabelSelector = $"{ComputeNames.WorkloadUidLabel}={uid}" }, ct).ConfigureAwait(false)).Items;
             if (!Finalizers.Contains(workload, ComputeNames.Finalizer)) return ReconcileResult.Done;
             foreach (var d in owned.Where(d => !Finalizers.IsBeingDeleted(d))) await DeleteQuietlyAsync(deployments, d, ct).ConfigureAwait(false);
             if (owned.Count > 0) return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(1));
@@ -56,7 +62,7 @@ internal sealed class WorkloadController(Manager manager) : IReconciler
         var missing = new List<string>();
         foreach (var name in workload.Spec.Template.Spec.NetworkInterfaces.Select(i => i.Network.Name).Distinct(StringComparer.Ordinal))
         {
-            var network = await client.Resource<NetworkObject>().TryGetAsync(ns, name, ct).ConfigureAwait(false);
+            var network = cluster.Informers.For<NetworkObject>().Cache.Get(ns, name) ?? await client.Resource<NetworkObject>().TryGetAsync(ns, name, ct).ConfigureAwait(false);
             if (network is null || Finalizers.IsBeingDeleted(network)) missing.Add(name);
         }
         if (missing.Count > 0)
@@ -74,7 +80,7 @@ internal sealed class WorkloadController(Manager manager) : IReconciler
                 var name = ComputeNames.DeploymentName(workload.Metadata.Name!, placement.Name, city);
                 wanted.Add(name);
                 var w = workload;
-                await ObjectOperations.CreateOrUpdateAsync(deployments, new WorkloadDeploymentObject { Metadata = new ObjectMeta { Name = name, Namespace = ns } }, d =>
+                void Desired(WorkloadDeploymentObject d)
                 {
                     d.Metadata.Labels ??= [];
                     d.Metadata.Labels[ComputeNames.WorkloadUidLabel] = uid;
@@ -84,14 +90,41 @@ internal sealed class WorkloadController(Manager manager) : IReconciler
                     d.Spec.CityCode = city;
                     d.Spec.Template = Clone(w.Spec.Template);
                     d.Spec.ScaleSettings = placement.ScaleSettings with { Metrics = placement.ScaleSettings.Metrics?.DeepClone().AsArray() };
-                }, ct).ConfigureAwait(false);
+                }
+                // Deployments' status changes wake this reconcile often; a deployment the cache shows as wanted costs no read.
+                if (cache.Get(ns, name) is { } cached && AlreadyAs(cached, Desired)) continue;
+                await ObjectOperations.CreateOrUpdateAsync(deployments, new WorkloadDeploymentObject { Metadata = new ObjectMeta { Name = name, Namespace = ns } }, Desired, ct).ConfigureAwait(false);
             }
         }
-        foreach (var orphan in owned.Where(d => !wanted.Contains(d.Metadata.Name!) && !Finalizers.IsBeingDeleted(d))) await DeleteQuietlyAsync(deployments, orphan, ct).ConfigureAwait(false);
+        var mine = cache.List(ns).Where(d => d.Metadata.Labels?.GetValueOrDefault(ComputeNames.WorkloadUidLabel) == uid).ToList();
+        foreach (var orphan in mine.Where(d => !wanted.Contains(d.Metadata.Name!) && !Finalizers.IsBeingDeleted(d))) await DeleteQuietlyAsync(deployments, orphan, ct).ConfigureAwait(false);
 
-        var current = cluster.Informers.For<WorkloadDeploymentObject>().Cache.List(ns).Where(d => d.Metadata.Labels?.GetValueOrDefault(ComputeNames.WorkloadUidLabel) == uid && wanted.Contains(d.Metadata.Name!)).ToList();
-        await ObjectOperations.UpdateStatusAsync(api, ns, workload.Metadata.Name!, w => Aggregate(w, current), ct).ConfigureAwait(false);
-        return ReconcileResult.Done;
+        var current = mine.Where(d => wanted.Contains(d.Metadata.Name!)).ToList();
+        TimeSpan? wait = null;
+        var writes = false;
+        var written = await ObjectOperations.UpdateStatusAsync(api, ns, workload.Metadata.Name!, w =>
+        {
+            wait = null;
+            writes = false;
+            var significant = Significant(w.Status);
+            if (!Aggregate(w, current)) return false;
+            wait = throttle.Wait(request.Cluster, ns, w.Metadata.Name!, urgent: significant != Significant(w.Status));
+            return writes = wait is null;
+        }, ct).ConfigureAwait(false);
+        if (written is not null && writes) throttle.Written(request.Cluster, ns, workload.Metadata.Name!);
+        return wait is { } after ? ReconcileResult.RequeueAfter(after) : ReconcileResult.Done;
+    }
+
+    private static string Significant(WorkloadStatus? s) =>
+        s is null ? "" : $"{s.Deployments}|{ComputeStatus.Significant(s.Conditions)}|{string.Join("|", (s.Placements ?? []).Select(p => $"{p.Name}:{p.Deployments}:{ComputeStatus.Significant(p.Conditions)}"))}";
+
+    // Whether mutating a copy of the cached object would change nothing.
+    private static bool AlreadyAs(WorkloadDeploymentObject cached, Action<WorkloadDeploymentObject> mutate)
+    {
+        var before = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(cached, ComputeJsonContext.Default.WorkloadDeploymentObject);
+        var copy = System.Text.Json.JsonSerializer.Deserialize(before, ComputeJsonContext.Default.WorkloadDeploymentObject)!;
+        mutate(copy);
+        return before.AsSpan().SequenceEqual(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(copy, ComputeJsonContext.Default.WorkloadDeploymentObject));
     }
 
     internal static InstanceTemplate Clone(InstanceTemplate t) => new()

@@ -2,6 +2,7 @@ using Datum.Compute.Apis.Compute.V1Alpha;
 using Datum.Compute.Apis.Compute.V1Alpha.Types;
 using Datum.Networking.Apis.Networking.V1Alpha;
 using Datum.Networking.Apis.Networking.V1Alpha.Types;
+using Datum.Networking.Provider;
 using Datum.Runtime.Api;
 using Datum.Runtime.Client;
 using Datum.Runtime.Hosting;
@@ -15,36 +16,32 @@ namespace Datum.Compute.Controllers;
 /// stateful instance control, in one reconciler):
 /// <list type="number">
 /// <item>Placement (<see cref="PlacementScheduler"/>): a Location with the deployment's city code, least loaded first.</item>
-/// <item>Networks: NetworkBinding <c>{deployment}-net-{i}</c> per interface (→ the network's NetworkContext in the
-/// Location), then SubnetClaim <c>{deployment}-net-{i}</c> on that context, a /22 for this deployment's instances (the
-/// simulated provider hands address <c>start + 2 + ordinal</c> to instance <c>ordinal</c>). When every binding and claim
-/// is Ready the <c>Network</c> scheduling gate is lifted from the instances.</item>
-/// <item>Instances <c>{deployment}-{ordinal}</c>, OrderedReady: creations ascending, each waiting for the previous to be
-/// Ready; then template updates descending; then deletions descending, each waiting for the previous to be gone. One
-/// action per reconcile.</item>
+/// <item>Networks: NetworkBinding <c>{deployment}-net-{i}</c> per interface, so the network has its NetworkContext in the
+/// Location. Addresses are per instance: the <see cref="InstanceController"/> claims a NetworkInterface for each of the
+/// instance's interfaces and lifts the instance's <c>Network</c> scheduling gate when they are allocated.</item>
+/// <item>Instances <c>{deployment}-{ordinal}</c>, created with the <c>Network</c> gate (when they have interfaces),
+/// OrderedReady: creations ascending, each waiting for the previous to be Ready; then template updates descending; then
+/// deletions descending, each waiting for the previous to be gone. One action per reconcile.</item>
 /// <item>Status: replicas, currentReplicas, desiredReplicas, readyReplicas; <c>Available</c> (<c>NoCandidateLocations</c>,
 /// <c>ProvisioningNetwork</c>, <c>NetworkFailedToCreate</c>, <c>ProvisioningInstances</c>, <c>StableInstanceFound</c>, or
 /// the failing instance's reason) and <c>InstancesReady</c> (False with the first failing instance's reason).</item>
 /// </list>
-/// Finalizer: deletion deletes the instances, bindings and claims, and waits until they are gone.
+/// Finalizer: deletion deletes the instances, then their interface claims (garbage collection would too; the finalizer
+/// waits so that nothing is left when the deployment is gone), then the bindings, and waits until they are gone.
 /// </summary>
-internal sealed class WorkloadDeploymentController(Manager manager, PlacementScheduler placement) : IReconciler
+internal sealed class WorkloadDeploymentController(Manager manager, PlacementScheduler placement, StatusThrottle throttle) : IReconciler
 {
-    /// <summary>Prefix length of a deployment's subnet: 1,024 addresses, enough for the 1,000 replicas allowed.</summary>
-    public const int SubnetPrefix = 22;
-
     public static Controller Setup(Manager manager, int workers = 8) => manager.NewController()
         .For<WorkloadDeploymentObject>(NotStatusOnly.Instance)
-        .Owns<InstanceObject>()
+        .Owns<InstanceObject>(filters: InstanceStateChanged.Instance)
         .Owns<NetworkBindingObject>()
-        .Owns<SubnetClaimObject>()
         .Watches<LocationObject>(l => manager.Clusters.SelectMany(c => c.Informers.For<WorkloadDeploymentObject>().Cache.List())
             .Where(d => d.Status?.Location?.Name == l.Metadata.Name || (d.Status?.Location is null &&
                         string.Equals(d.Spec.CityCode, l.Spec.Topology.GetValueOrDefault(NetworkingNames.CityCodeTopologyKey), StringComparison.OrdinalIgnoreCase)))
             .Select(ObjectKey.Of).Distinct())
         .Named("workloaddeployment")
         .WithOptions(new ControllerOptions { MaxConcurrentReconciles = workers })
-        .Complete(new WorkloadDeploymentController(manager, new PlacementScheduler(manager)));
+        .Complete(new WorkloadDeploymentController(manager, new PlacementScheduler(manager), new StatusThrottle(TimeSpan.FromSeconds(1), TimeProvider.System)));
 
     public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken ct)
     {
@@ -55,6 +52,7 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
         if (deployment is null)
         {
             placement.Forget(request.Cluster, request.Namespace, request.Name);
+            throttle.Forget(request.Cluster, request.Namespace, request.Name);
             return ReconcileResult.Done;
         }
         var ns = deployment.Metadata.Namespace!;
@@ -63,7 +61,7 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
         var instancesApi = client.Resource<InstanceObject>();
         var instances = cluster.Informers.For<InstanceObject>().Cache.ByIndex(ObjectCache<InstanceObject>.OwnerUidIndex, uid);
         var bindingsApi = client.Resource<NetworkBindingObject>();
-        var claimsApi = client.Resource<SubnetClaimObject>();
+        var claimsApi = client.Resource<NetworkInterfaceClaimObject>();
 
         if (Finalizers.IsBeingDeleted(deployment))
         {
@@ -78,7 +76,7 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
             }
             if (left == 0)
             {
-                foreach (var c in (await claimsApi.ListAsync(null, selector, ct).ConfigureAwait(false)).Items)
+                foreach (var c in (await claimsApi.ListAsync(ns, selector, ct).ConfigureAwait(false)).Items)
                 {
                     left++;
                     if (!Finalizers.IsBeingDeleted(c)) await WorkloadController.DeleteQuietlyAsync(claimsApi, c, ct).ConfigureAwait(false);
@@ -92,6 +90,7 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
             if (left > 0) return ReconcileResult.RequeueAfter(TimeSpan.FromMilliseconds(500));
             await ObjectOperations.UpdateAsync(api, ns, name, d => d.Metadata.Uid == uid && Finalizers.Remove(d, ComputeNames.Finalizer), ct).ConfigureAwait(false);
             placement.Forget(request.Cluster, ns, name);
+            throttle.Forget(request.Cluster, ns, name);
             return ReconcileResult.Done;
         }
         if (!Finalizers.Contains(deployment, ComputeNames.Finalizer))
@@ -102,12 +101,13 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
 
         // 1. Placement.
         var location = deployment.Status?.Location?.Name;
-        if (location is null || !await placement.ExistsAsync(location, ct).ConfigureAwait(false))
+        var locations = cluster.Informers.For<LocationObject>().Cache;
+        if (location is null || (locations.Get(null, location) is not { } known || Finalizers.IsBeingDeleted(known)) && !await placement.ExistsAsync(location, ct).ConfigureAwait(false))
         {
             var choice = await placement.ChooseAsync(request.Cluster, deployment, ct).ConfigureAwait(false);
             if (choice.Location is null)
             {
-                await UpdateStatusAsync(api, deployment, instances, s =>
+                await UpdateStatusAsync(request.Cluster, api, deployment, instances, s =>
                 {
                     s.Location = null;
                 }, (false, choice.Reason, choice.Message), null, ct).ConfigureAwait(false);
@@ -124,7 +124,7 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
             if (deployment is null) return ReconcileResult.Done;
         }
 
-        // 2. Networks: bindings, then one claim per binding.
+        // 2. Networks: a binding per interface.
         var labels = new Dictionary<string, string> { [ComputeNames.WorkloadDeploymentUidLabel] = uid, [ComputeNames.WorkloadUidLabel] = deployment.Spec.WorkloadRef.Uid };
         var interfaces = deployment.Spec.Template.Spec.NetworkInterfaces;
         var networkReady = true;
@@ -134,7 +134,8 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
             var bindingName = ComputeNames.BindingName(name, i);
             var networkName = interfaces[i].Network.Name;
             var d = deployment;
-            var (_, binding) = await ObjectOperations.CreateOrUpdateAsync(bindingsApi, new NetworkBindingObject { Metadata = new ObjectMeta { Name = bindingName, Namespace = ns } }, b =>
+            // The cache answers for a binding that is already as wanted; only a missing or different one costs a read and a write.
+            var binding = cluster.Informers.For<NetworkBindingObject>().Cache.Get(ns, bindingName) is { } cachedBinding && Stamped(cachedBinding, labels, uid) ? cachedBinding : (await ObjectOperations.CreateOrUpdateAsync(bindingsApi, new NetworkBindingObject { Metadata = new ObjectMeta { Name = bindingName, Namespace = ns } }, b =>
             {
                 b.Metadata.Labels ??= [];
                 foreach (var (k, v) in labels) b.Metadata.Labels[k] = v;
@@ -144,7 +145,7 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
                     b.Spec.Network = new NameRef { Name = networkName };
                     b.Spec.Location = new NameRef { Name = location };
                 }
-            }, ct).ConfigureAwait(false);
+            }, ct).ConfigureAwait(false)).Object;
             if (binding.Spec.Network.Name != networkName || binding.Spec.Location.Name != location)
             {
                 // Bindings are immutable: replace.
@@ -153,7 +154,7 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
                 continue;
             }
             var bound = ComputeStatus.Get(binding.Status, NetworkingConditions.Ready);
-            if (bound?.Status != ConditionStatus.True || binding.Status?.NetworkContextRef is not { } contextRef)
+            if (bound?.Status != ConditionStatus.True || binding.Status?.NetworkContextRef is null)
             {
                 networkReady = false;
                 if (bound is { Status: ConditionStatus.False } && bound.Reason is "NetworkFailedToCreate" or "NetworkNotFound" or "LocationNotAvailable")
@@ -162,81 +163,51 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
                 }
                 continue;
             }
-            var claimNs = contextRef.Namespace ?? ns;
-            var (_, claim) = await ObjectOperations.CreateOrUpdateAsync(claimsApi, new SubnetClaimObject { Metadata = new ObjectMeta { Name = bindingName, Namespace = claimNs } }, c =>
-            {
-                c.Metadata.Labels ??= [];
-                foreach (var (k, v) in labels) c.Metadata.Labels[k] = v;
-                OwnerReferences.SetControllerReference(d, c);
-                if (c.Metadata.ResourceVersion is null)
-                {
-                    c.Spec = new SubnetSpec
-                    {
-                        SubnetClass = "private", IpFamily = "IPv4", PrefixLength = SubnetPrefix,
-                        NetworkContext = new NameRef { Name = contextRef.Name }, Location = new NameRef { Name = location },
-                    };
-                }
-            }, ct).ConfigureAwait(false);
-            if (claim.Spec.NetworkContext.Name != contextRef.Name || claim.Spec.Location.Name != location)
-            {
-                await WorkloadController.DeleteQuietlyAsync(claimsApi, claim, ct).ConfigureAwait(false);
-                networkReady = false;
-                continue;
-            }
-            var claimReady = ComputeStatus.Get(claim.Status, NetworkingConditions.Ready);
-            if (claimReady?.Status != ConditionStatus.True)
-            {
-                networkReady = false;
-                var allocated = ComputeStatus.Get(claim.Status, NetworkingConditions.Allocated);
-                if (allocated is { Status: ConditionStatus.False } && allocated.Reason is not ("Pending" or "NotProgrammed"))
-                {
-                    networkProblem ??= ("NetworkFailedToCreate", $"subnet claim {bindingName}: {allocated.Reason}: {allocated.Message}");
-                }
-            }
         }
 
-        // 3. Lift the Network gate.
+        // 3. OrderedReady.
         var hash = ComputeStatus.TemplateHash(deployment.Spec.Template);
-        if (networkReady)
+        var desired = deployment.Spec.ScaleSettings.MinReplicas;
+        var finalizer = locations.Get(null, location)?.Spec.Provider?.Simulated is not null ? SimulatedNetworkProvider.Finalizer : null;
+        if (await StepAsync(instancesApi, deployment, instances, desired, hash, location, finalizer, ct).ConfigureAwait(false) is { } created)
         {
-            foreach (var gated in instances.Where(i => ComputeStatus.Gated(i) && !Finalizers.IsBeingDeleted(i)))
-            {
-                await ObjectOperations.UpdateAsync(instancesApi, ns, gated.Metadata.Name!, i =>
-                    i.Spec.Controller?.SchedulingGates?.RemoveAll(g => g.Name == ComputeNames.NetworkGate) > 0 && (i.Spec.Controller.SchedulingGates.Count > 0 || (i.Spec.Controller.SchedulingGates = null) is null), ct).ConfigureAwait(false);
-            }
+            // Counted now, so the reconcile its creation event causes finds the counters already right.
+            instances = [.. instances, created];
         }
 
-        // 4. OrderedReady.
-        var desired = deployment.Spec.ScaleSettings.MinReplicas;
-        await StepAsync(instancesApi, deployment, instances, desired, hash, location, networkReady, ct).ConfigureAwait(false);
-
-        // 5. Status.
+        // 4. Status.
         var failing = instances.Where(i => !Finalizers.IsBeingDeleted(i)).Select(i => (i, f: ComputeStatus.Failure(i))).Where(x => x.f is not null)
             .OrderBy(x => ComputeNames.OrdinalOf(x.i.Metadata.Name!)).FirstOrDefault();
         (bool, string, string)? available = null;
         var ready = instances.Count(ComputeStatus.IsReady);
         if (ready > 0) available = (true, "StableInstanceFound", $"{ready}/{desired} instances are ready");
-        else if (!networkReady) available = (false, networkProblem?.Reason ?? "ProvisioningNetwork", networkProblem?.Message ?? "waiting for the networks' bindings and subnets in location " + location);
+        else if (!networkReady) available = (false, networkProblem?.Reason ?? "ProvisioningNetwork", networkProblem?.Message ?? "waiting for the networks' bindings in location " + location);
         else if (failing.f is not null) available = (false, failing.f.Reason, $"instance {failing.i.Metadata.Name}: {failing.f.Message}");
         else available = (false, "ProvisioningInstances", $"0/{desired} instances are ready");
-        await UpdateStatusAsync(api, deployment, instances, _ => { }, available.Value, failing.f is null ? null : (failing.f.Reason, $"instance {failing.i.Metadata.Name}: {failing.f.Message}"), ct).ConfigureAwait(false);
-        return ReconcileResult.Done;
+        var wait = await UpdateStatusAsync(request.Cluster, api, deployment, instances, _ => { }, available.Value, failing.f is null ? null : (failing.f.Reason, $"instance {failing.i.Metadata.Name}: {failing.f.Message}"), ct).ConfigureAwait(false);
+        return wait is { } w ? ReconcileResult.RequeueAfter(w) : ReconcileResult.Done;
     }
 
-    private static async Task StepAsync(ResourceClient<InstanceObject> api, WorkloadDeploymentObject deployment, IReadOnlyList<InstanceObject> instances, int desired, string hash, string location, bool networkReady, CancellationToken ct)
+    // A network object this deployment made, as it made it (labels and controller reference; the spec is checked by the caller).
+    private static bool Stamped(IKubeObject obj, Dictionary<string, string> labels, string uid) =>
+        !Finalizers.IsBeingDeleted(obj) && OwnerReferences.GetController(obj)?.Uid == uid &&
+        labels.All(l => obj.Metadata.Labels?.GetValueOrDefault(l.Key) == l.Value);
+
+    /// <summary>One OrderedReady action; returns the instance it created, if it created one.</summary>
+    private static async Task<InstanceObject?> StepAsync(ResourceClient<InstanceObject> api, WorkloadDeploymentObject deployment, IReadOnlyList<InstanceObject> instances, int desired, string hash, string location,
+        string? providerFinalizer, CancellationToken ct)
     {
         // Any instance going away: wait for it (deletions one at a time).
-        if (instances.Any(Finalizers.IsBeingDeleted)) return;
+        if (instances.Any(Finalizers.IsBeingDeleted)) return null;
         var byOrdinal = new SortedDictionary<int, InstanceObject>();
         foreach (var i in instances) byOrdinal[ComputeNames.OrdinalOf(i.Metadata.Name!)] = i;
         for (var ordinal = 0; ordinal < desired; ordinal++)
         {
             if (!byOrdinal.TryGetValue(ordinal, out var existing))
             {
-                await CreateAsync(api, deployment, ordinal, hash, location, networkReady, ct).ConfigureAwait(false);
-                return;
+                return await CreateAsync(api, deployment, ordinal, hash, location, providerFinalizer, ct).ConfigureAwait(false);
             }
-            if (!ComputeStatus.IsReady(existing)) return;
+            if (!ComputeStatus.IsReady(existing)) return null;
         }
         for (var ordinal = desired - 1; ordinal >= 0; ordinal--)
         {
@@ -245,20 +216,24 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
             await ObjectOperations.UpdateAsync(api, existing.Metadata.Namespace, existing.Metadata.Name!, i =>
             {
                 if (i.Metadata.Uid != existing.Metadata.Uid) return false;
-                Stamp(i, deployment, ordinal, hash, location, networkReady || !ComputeStatus.Gated(i));
+                // Same networks and Location: the interfaces stay as they are; else they are claimed anew behind the gate.
+                var sameNetworks = i.Spec.Location?.Name == location && i.Spec.NetworkInterfaces.Select(n => n.Network.Name)
+                    .SequenceEqual(deployment.Spec.Template.Spec.NetworkInterfaces.Select(n => n.Network.Name), StringComparer.Ordinal);
+                Stamp(i, deployment, ordinal, hash, location, gated: ComputeStatus.Gated(i) || !sameNetworks);
                 return true;
             }, ct).ConfigureAwait(false);
-            return;
+            return null;
         }
         foreach (var (ordinal, extra) in byOrdinal.Reverse())
         {
             if (ordinal >= 0 && ordinal < desired) continue;
             await WorkloadController.DeleteQuietlyAsync(api, extra, ct).ConfigureAwait(false);
-            return;
+            return null;
         }
+        return null;
     }
 
-    private static void Stamp(InstanceObject i, WorkloadDeploymentObject deployment, int ordinal, string hash, string location, bool networkReady)
+    private static void Stamp(InstanceObject i, WorkloadDeploymentObject deployment, int ordinal, string hash, string location, bool gated)
     {
         var template = deployment.Spec.Template;
         i.Metadata.Labels = template.Metadata?.Labels is { } l ? new(l) : [];
@@ -273,31 +248,44 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
         i.Spec.Controller = new InstanceControl
         {
             TemplateHash = hash,
-            SchedulingGates = networkReady ? null : [new NameRef { Name = ComputeNames.NetworkGate }],
+            SchedulingGates = gated && template.Spec.NetworkInterfaces.Count > 0 ? [new NameRef { Name = ComputeNames.NetworkGate }] : null,
         };
         OwnerReferences.SetControllerReference(deployment, i);
     }
 
-    private static async Task CreateAsync(ResourceClient<InstanceObject> api, WorkloadDeploymentObject deployment, int ordinal, string hash, string location, bool networkReady, CancellationToken ct)
+    private static async Task<InstanceObject?> CreateAsync(ResourceClient<InstanceObject> api, WorkloadDeploymentObject deployment, int ordinal, string hash, string location,
+        string? providerFinalizer, CancellationToken ct)
     {
         var instance = new InstanceObject { Metadata = new ObjectMeta { Name = ComputeNames.InstanceName(deployment.Metadata.Name!, ordinal), Namespace = deployment.Metadata.Namespace } };
-        Stamp(instance, deployment, ordinal, hash, location, networkReady);
+        Stamp(instance, deployment, ordinal, hash, location, gated: true);
+        // The simulated provider's first act would be to add its finalizer: added here, it costs no write of its own.
+        if (providerFinalizer is not null) instance.Metadata.Finalizers = [providerFinalizer];
         try
         {
-            await api.CreateAsync(instance, ct: ct).ConfigureAwait(false);
+            return await api.CreateAsync(instance, ct: ct).ConfigureAwait(false);
         }
         catch (ApiStatusException e) when (e.IsAlreadyExists)
         {
+            return null;
         }
     }
 
-    private static Task<WorkloadDeploymentObject?> UpdateStatusAsync(ResourceClient<WorkloadDeploymentObject> api, WorkloadDeploymentObject deployment, IReadOnlyList<InstanceObject> instances,
-        Action<WorkloadDeploymentStatus> extra, (bool Value, string Reason, string Message) available, (string Reason, string Message)? failure, CancellationToken ct) =>
-        ObjectOperations.UpdateStatusAsync(api, deployment.Metadata.Namespace, deployment.Metadata.Name!, d =>
+    /// <summary>Writes the status unless only counters changed within the throttle's interval: then returns how long to wait.</summary>
+    private async Task<TimeSpan?> UpdateStatusAsync(string cluster, ResourceClient<WorkloadDeploymentObject> api, WorkloadDeploymentObject deployment, IReadOnlyList<InstanceObject> instances,
+        Action<WorkloadDeploymentStatus> extra, (bool Value, string Reason, string Message) available, (string Reason, string Message)? failure, CancellationToken ct)
+    {
+        TimeSpan? wait = null;
+        var writes = false;
+        var ns = deployment.Metadata.Namespace;
+        var name = deployment.Metadata.Name!;
+        var written = await ObjectOperations.UpdateStatusAsync(api, ns, name, d =>
         {
+            wait = null;
+            writes = false;
             if (d.Metadata.Uid != deployment.Metadata.Uid) return false;
             var s = d.Status ??= new WorkloadDeploymentStatus();
             var before = System.Text.Json.JsonSerializer.Serialize(s, ComputeJsonContext.Default.WorkloadDeploymentObject.Options);
+            var significant = (s.Location?.Name, ComputeStatus.Significant(s.Conditions));
             extra(s);
             var live = instances.Where(i => !Finalizers.IsBeingDeleted(i)).ToList();
             s.Replicas = live.Count;
@@ -309,6 +297,11 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
             else if (s.ReadyReplicas == s.DesiredReplicas && s.Replicas == s.DesiredReplicas && s.CurrentReplicas == s.DesiredReplicas)
                 ComputeStatus.Set(s, d, ComputeConditions.InstancesReady, true, "AllInstancesReady", $"{s.ReadyReplicas}/{s.DesiredReplicas} instances are ready and up to date");
             else ComputeStatus.Set(s, d, ComputeConditions.InstancesReady, false, "ProvisioningInstances", $"{s.ReadyReplicas}/{s.DesiredReplicas} instances are ready, {s.CurrentReplicas} up to date");
-            return System.Text.Json.JsonSerializer.Serialize(s, ComputeJsonContext.Default.WorkloadDeploymentObject.Options) != before;
-        }, ct);
+            if (System.Text.Json.JsonSerializer.Serialize(s, ComputeJsonContext.Default.WorkloadDeploymentObject.Options) == before) return false;
+            wait = throttle.Wait(cluster, ns, name, urgent: significant != (s.Location?.Name, ComputeStatus.Significant(s.Conditions)));
+            return writes = wait is null;
+        }, ct).ConfigureAwait(false);
+        if (written is not null && writes) throttle.Written(cluster, ns, name);
+        return wait;
+    }
 }

@@ -23,8 +23,8 @@ namespace Datum.Compute.Provider;
 /// <c>Running=False/Starting</c>, waits <see cref="SimulatedProviderOptions.Latency"/> (plus the instance's
 /// <c>simulation.datum.net/start-delay-ms</c> annotation: a slow start), then reports <c>Programmed=True</c>,
 /// <c>Running=True</c>, the observed template hash and the addresses in <c>status.networkInterfaces[].assignments</c>:
-/// interface <c>i</c> of instance <c>{deployment}-{n}</c> gets address <c>start + 2 + n</c> of the subnet IPAM allocated
-/// for SubnetClaim <c>{deployment}-net-{i}</c>. Failures: the instance's or the Location's
+/// those of NetworkInterface <c>{instance}-net-{i}</c>, which IPAM allocated for the instance's interface claim.
+/// Failures: the instance's or the Location's
 /// <c>simulation.datum.net/fail-programming: MESSAGE</c> annotation, or <see cref="SimulatedProviderOptions.FailureRate"/>,
 /// report <c>Programmed=False/ProgrammingFailed</c> and <c>Running=False/Stopped</c>; removing the annotation recovers.
 /// Deletion "deprovisions" at once.
@@ -112,7 +112,7 @@ public static class SimulatedComputeProvider
             var addresses = await AddressesAsync(cluster.Client, obj, ct).ConfigureAwait(false);
             if (addresses is null)
             {
-                await SetAsync(api, obj, false, "ProgrammingInProgress", "waiting for the interfaces' subnets", false, "Starting", "the instance is starting", null, null, ct).ConfigureAwait(false);
+                await SetAsync(api, obj, false, "ProgrammingInProgress", "waiting for the addresses of the instance's network interfaces", false, "Starting", "the instance is starting", null, null, ct).ConfigureAwait(false);
                 return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(1));
             }
             _started.TryRemove(key, out _);
@@ -120,25 +120,18 @@ public static class SimulatedComputeProvider
             return ReconcileResult.Done;
         }
 
+        // Interface i's addresses are those IPAM gave NetworkInterface {instance}-net-{i} (the instance's claim's
+        // interface): the primary IPv4 address (else the primary one) as networkIP, the first external address as externalIP.
         private static async Task<List<InterfaceStatus>?> AddressesAsync(KubeClient client, InstanceObject instance, CancellationToken ct)
         {
-            var owner = OwnerReferences.GetController(instance);
-            var ordinal = ComputeNames.OrdinalOf(instance.Metadata.Name!);
             var result = new List<InterfaceStatus>();
             for (var i = 0; i < instance.Spec.NetworkInterfaces.Count; i++)
             {
-                if (owner is not { Kind: "WorkloadDeployment" } || ordinal < 0)
-                {
-                    result.Add(new InterfaceStatus()); // not made by a deployment: no subnet to draw from
-                    continue;
-                }
-                var claim = await client.Resource<SubnetClaimObject>().TryGetAsync(instance.Metadata.Namespace, ComputeNames.BindingName(owner.Name, i), ct).ConfigureAwait(false);
-                if (claim?.Status?.StartAddress is not { } start || claim.Status.PrefixLength is not { } length || !IPAddress.TryParse(start, out var ip)) return null;
-                var bytes = ip.GetAddressBytes();
-                if (bytes.Length != 4) return null;
-                var value = ((uint)bytes[0] << 24 | (uint)bytes[1] << 16 | (uint)bytes[2] << 8 | bytes[3]) + 2u + (uint)ordinal;
-                if (length < 32 && ordinal + 3 >= 1L << (32 - length)) return null;
-                result.Add(new InterfaceStatus { Assignments = new Assignments { NetworkIP = new IPAddress([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]).ToString() } });
+                var nic = await client.Resource<NetworkInterfaceObject>().TryGetAsync(instance.Metadata.Namespace, ComputeNames.InterfaceClaimName(instance.Metadata.Name!, i), ct).ConfigureAwait(false);
+                var addresses = nic?.Spec.Addresses;
+                if (addresses is not { Count: > 0 }) return null;
+                var primary = addresses.FirstOrDefault(a => a.Primary == true && a.Family == "IPv4") ?? addresses.FirstOrDefault(a => a.Primary == true) ?? addresses[0];
+                result.Add(new InterfaceStatus { Assignments = new Assignments { NetworkIP = primary.Address, ExternalIP = nic!.Spec.ExternalAddresses?.FirstOrDefault()?.Address } });
             }
             return result;
         }
@@ -161,8 +154,7 @@ public static class SimulatedComputeProvider
                 }
                 if (interfaces is not null)
                 {
-                    var text = string.Join(",", interfaces.Select(x => x.Assignments?.NetworkIP));
-                    if (s.NetworkInterfaces is null || string.Join(",", s.NetworkInterfaces.Select(x => x.Assignments?.NetworkIP)) != text || s.NetworkInterfaces.Count != interfaces.Count)
+                    if (s.NetworkInterfaces is null || !s.NetworkInterfaces.SequenceEqual(interfaces))
                     {
                         s.NetworkInterfaces = interfaces;
                         changed = true;

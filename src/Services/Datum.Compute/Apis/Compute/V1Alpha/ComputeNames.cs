@@ -48,8 +48,14 @@ public static class ComputeNames
     /// <summary>The name of an instance: <c>{deployment}-{ordinal}</c>.</summary>
     public static string InstanceName(string deployment, int ordinal) => $"{deployment}-{ordinal}";
 
-    /// <summary>The NetworkBinding (and SubnetClaim) of a deployment's interface: <c>{deployment}-net-{i}</c>.</summary>
+    /// <summary>The NetworkBinding of a deployment's interface (its network in the deployment's Location): <c>{deployment}-net-{i}</c>.</summary>
     public static string BindingName(string deployment, int index) => $"{deployment}-net-{index}";
+
+    /// <summary>The NetworkInterfaceClaim (and so the NetworkInterface) of an instance's interface: <c>{instance}-net-{i}</c>.</summary>
+    public static string InterfaceClaimName(string instance, int index) => $"{instance}-net-{index}";
+
+    /// <summary>The name of an instance's interface <c>i</c> inside the instance: <c>eth{i}</c>.</summary>
+    public static string InterfaceName(int index) => $"eth{index}";
 
     /// <summary>The ordinal of an instance name (the number after the last '-'), or -1.</summary>
     public static int OrdinalOf(string name)
