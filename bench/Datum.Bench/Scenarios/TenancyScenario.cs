@@ -54,6 +54,8 @@ public static class TenancyScenario
         ctx.Report.Info(scenario, "project create→Ready p50", Report.Ms(l.P50Ms));
         ctx.Report.Check(scenario, "project create→Ready p99", Report.Ms(l.P99Ms), "≤ 50 ms", l.P99Ms <= 50, l.Count >= 1000);
         ctx.Report.Info(scenario, "project create→Ready max / POST p50 / POST p99", $"{Report.Ms(l.MaxMs)} / {Report.Ms(created.Post.P50Ms)} / {Report.Ms(created.Post.P99Ms)}");
+        ctx.Report.Info(scenario, "project create→Ready p50 / p99, first tenth → last tenth created",
+            $"{Report.Ms(created.First.P50Ms)} / {Report.Ms(created.First.P99Ms)} → {Report.Ms(created.Last.P50Ms)} / {Report.Ms(created.Last.P99Ms)}");
 
         var after = await SettleAsync(ctx, usage, "after projects", ct);
         ReportFootprint(ctx, scenario, before, after, created.Ready);
@@ -97,7 +99,9 @@ public static class TenancyScenario
         }
     }
 
-    private sealed record CreateResult(LatencySummary Latency, LatencySummary Post, int Created, int Ready, double Seconds);
+    /// <param name="First">create→Ready of the first tenth of the objects (in create order).</param>
+    /// <param name="Last">create→Ready of the last tenth: against <paramref name="First"/>, shows whether a project costs more when many exist.</param>
+    private sealed record CreateResult(LatencySummary Latency, LatencySummary Post, LatencySummary First, LatencySummary Last, int Created, int Ready, double Seconds);
 
     /// <summary>
     /// Creates every object with --concurrency clients; each client waits for its object to be Ready before the next,
@@ -109,6 +113,7 @@ public static class TenancyScenario
         var clients = Math.Min(ctx.Options.Concurrency, items.Length);
         var ready = new LatencyRecorder[clients];
         var post = new LatencyRecorder[clients];
+        var byIndex = new long[items.Length];
         int next = -1, created = 0, readyCount = 0;
         var op = $"tenancy: create {what}";
         var start = Stopwatch.GetTimestamp();
@@ -134,7 +139,8 @@ public static class TenancyScenario
                     var readyTask = watch.ReadyAsync(name);
                     if (await Task.WhenAny(readyTask, Task.Delay(ReadyTimeout, ct)) == readyTask)
                     {
-                        r.Record(await readyTask - t0);
+                        byIndex[i] = await readyTask - t0;
+                        r.Record(byIndex[i]);
                         Interlocked.Increment(ref readyCount);
                     }
                     else
@@ -144,8 +150,19 @@ public static class TenancyScenario
                 }
             });
         }
-        return new CreateResult(LatencyRecorder.Merge(ready).Summarize(), LatencyRecorder.Merge(post).Summarize(), created, readyCount,
-            Stopwatch.GetElapsedTime(start).TotalSeconds);
+        var tenth = Math.Max(1, items.Length / 10);
+        return new CreateResult(LatencyRecorder.Merge(ready).Summarize(), LatencyRecorder.Merge(post).Summarize(),
+            Summarize(byIndex.Take(tenth)), Summarize(byIndex.Skip(items.Length - tenth)), created, readyCount, Stopwatch.GetElapsedTime(start).TotalSeconds);
+    }
+
+    private static LatencySummary Summarize(IEnumerable<long> ticks)
+    {
+        var recorder = new LatencyRecorder();
+        foreach (var t in ticks.Where(t => t > 0))
+        {
+            recorder.Record(t);
+        }
+        return recorder.Summarize();
     }
 
     private sealed record DeleteResult(LatencySummary Latency, int Deleted, int Gone, double Seconds);
@@ -262,9 +279,11 @@ public static class TenancyScenario
     /// </summary>
     private static async Task CompareContextsAsync(BenchContext ctx, string scenario, string project, int requests, CancellationToken ct)
     {
-        var ns = $"tb-{ctx.RunId}-ctx";
-        (string Label, string Prefix)[] contexts = [("platform", ""), ("project", ProjectPrefix(project))];
-        foreach (var (label, prefix) in contexts)
+        var name0 = $"tb-{ctx.RunId}-ctx";
+        // "platform again" is a second, identical namespace of the platform: the difference it shows against the
+        // first is what this host's noise alone produces, the yardstick for the project's difference.
+        (string Label, string Prefix, string Ns)[] contexts = [("platform", "", name0), ("project", ProjectPrefix(project), name0), ("platform again", "", name0 + "2")];
+        foreach (var (label, prefix, ns) in contexts)
         {
             var status = await ctx.Client.SendAsync(HttpMethod.Post, prefix + "/api/v1/namespaces", Payloads.Namespace(ns), $"tenancy: create namespace ({label})", ct, quietStatus: 409);
             if (!BenchContext.IsSuccess(status) && status != 409)
@@ -286,12 +305,13 @@ public static class TenancyScenario
             }
         }
 
-        async Task BothAsync(int i, Func<string, string, Task> action)
+        // Rotates which context goes first, so each is first, second and third equally often.
+        async Task EachAsync(int i, Func<string, string, string, Task> action)
         {
-            var order = i % 2 == 0 ? contexts : [contexts[1], contexts[0]];
-            foreach (var (label, prefix) in order)
+            for (var k = 0; k < contexts.Length; k++)
             {
-                await action(label, prefix);
+                var (label, prefix, ns) = contexts[(i + k) % contexts.Length];
+                await action(label, prefix, ns);
             }
         }
 
@@ -301,7 +321,7 @@ public static class TenancyScenario
             {
                 var name = $"cm-{i:D6}";
                 names.Add(name);
-                await BothAsync(i, (label, prefix) => TimeAsync(HttpMethod.Post, $"{prefix}/api/v1/namespaces/{ns}/configmaps", Payloads.ConfigMap(ns, name), $"tenancy: create ({label})", rec[label].Create));
+                await EachAsync(i, (label, prefix, ns) => TimeAsync(HttpMethod.Post, $"{prefix}/api/v1/namespaces/{ns}/configmaps", Payloads.ConfigMap(ns, name), $"tenancy: create ({label})", rec[label].Create));
                 progress.Add();
             }
         }
@@ -310,7 +330,7 @@ public static class TenancyScenario
             for (var i = 0; i < requests && !ct.IsCancellationRequested; i++)
             {
                 var name = names[Random.Shared.Next(names.Count)];
-                await BothAsync(i, (label, prefix) => TimeAsync(HttpMethod.Get, $"{prefix}/api/v1/namespaces/{ns}/configmaps/{name}", null, $"tenancy: get ({label})", rec[label].Get));
+                await EachAsync(i, (label, prefix, ns) => TimeAsync(HttpMethod.Get, $"{prefix}/api/v1/namespaces/{ns}/configmaps/{name}", null, $"tenancy: get ({label})", rec[label].Get));
                 progress.Add();
             }
         }
@@ -318,7 +338,7 @@ public static class TenancyScenario
         {
             for (var i = 0; i < lists && !ct.IsCancellationRequested; i++)
             {
-                await BothAsync(i, (label, prefix) => TimeAsync(HttpMethod.Get, $"{prefix}/api/v1/namespaces/{ns}/configmaps?limit=100", null, $"tenancy: list ({label})", rec[label].List));
+                await EachAsync(i, (label, prefix, ns) => TimeAsync(HttpMethod.Get, $"{prefix}/api/v1/namespaces/{ns}/configmaps?limit=100", null, $"tenancy: list ({label})", rec[label].List));
                 progress.Add();
             }
         }
@@ -328,6 +348,7 @@ public static class TenancyScenario
         {
             var platform = pick(rec["platform"]).Summarize();
             var inProject = pick(rec["project"]).Summarize();
+            var again = pick(rec["platform again"]).Summarize();
             var dp50 = inProject.P50Ms - platform.P50Ms;
             var dp99 = inProject.P99Ms - platform.P99Ms;
             // "No measurable difference": the medians within 10 % (or 0.05 ms, below which the host's noise dominates).
@@ -335,12 +356,14 @@ public static class TenancyScenario
             ctx.Report.Check($"{scenario}: context", $"{op}: platform p50 / p99 → project p50 / p99 (Δp50, Δp99)",
                 $"{Report.Ms(platform.P50Ms)} / {Report.Ms(platform.P99Ms)} → {Report.Ms(inProject.P50Ms)} / {Report.Ms(inProject.P99Ms)} ({Signed(dp50)}, {Signed(dp99)})",
                 "Δp50 ≤ max(10 %, 0.05 ms)", pass);
+            ctx.Report.Info($"{scenario}: context", $"{op}: platform again (noise yardstick) p50 / p99 (Δp50, Δp99)",
+                $"{Report.Ms(again.P50Ms)} / {Report.Ms(again.P99Ms)} ({Signed(again.P50Ms - platform.P50Ms)}, {Signed(again.P99Ms - platform.P99Ms)})");
         }
-        ctx.Report.Note($"tenancy: context comparison in project {project}, namespace {ns}: {requests} creates and GETs and {lists} LISTs per context, one client, alternating.");
+        ctx.Report.Note($"tenancy: context comparison in project {project}, namespace {name0} (and {name0}2 in the platform): {requests} creates and GETs and {lists} LISTs per context, one client, taking turns.");
 
         if (!ctx.Options.KeepObjects)
         {
-            foreach (var (label, prefix) in contexts)
+            foreach (var (label, prefix, ns) in contexts)
             {
                 await ctx.Client.SendAsync(HttpMethod.Delete, $"{prefix}/api/v1/namespaces/{ns}", null, $"tenancy: delete namespace ({label})", ct, quietStatus: 404);
             }
