@@ -207,7 +207,7 @@ public static class TenancyScenario
         return new DeleteResult(LatencyRecorder.Merge(gone).Summarize(), deleted, goneCount, Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 
-    private sealed record Footprint(DataDirectoryUsage.Snapshot? Storage, double? RssMiB);
+    private sealed record Footprint(DataDirectoryUsage.Snapshot? Storage, double? RssMiB, TimeSpan? Cpu);
 
     /// <summary>
     /// Waits until the store's revision has not moved for 3 s (controllers done: service accounts, conditions), at most
@@ -237,9 +237,10 @@ public static class TenancyScenario
             await Task.Delay(TimeSpan.FromSeconds(3), ct);
         }
         var rss = ctx.Options.ServerPid is { } pid ? RssScenario.ReadRssMiB(pid) : null;
+        var cpu = ctx.Options.ServerPid is { } pid2 ? RssScenario.ReadCpuTime(pid2) : null;
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"> {when}: settled in {sw.Elapsed.TotalSeconds:F1}s, revision {storage?.Revision}, SQLite used {Kib(storage?.UsedBytes ?? 0)} (files {Kib((storage?.DatabaseFileBytes ?? 0) + (storage?.WalFileBytes ?? 0))}), RSS {rss:F1} MiB"));
-        return new Footprint(storage, rss);
+        return new Footprint(storage, rss, cpu);
     }
 
     private static void ReportFootprint(BenchContext ctx, string scenario, Footprint before, Footprint after, int projects)
@@ -265,6 +266,10 @@ public static class TenancyScenario
             var perProject = (r1 - r0) * 1024 / projects;
             ctx.Report.Check(scenario, "server RSS per empty project (growth ÷ projects)", $"{perProject:F1} KiB", "≤ 100 KiB", perProject <= 100);
             ctx.Report.Info(scenario, "server RSS before / after projects", $"{r0:F1} / {r1:F1} MiB");
+        }
+        if (before.Cpu is { } c0 && after.Cpu is { } c1)
+        {
+            ctx.Report.Info(scenario, "server CPU time (user + system) per project, creates until settled", Report.Ms((c1 - c0).TotalMilliseconds / projects));
         }
         else
         {
