@@ -8,8 +8,8 @@ using Datum.Server.Tenancy;
 namespace Datum.ResourceManager.Controllers.ResourceManager;
 
 /// <summary>
-/// Projects: adds the finalizer, bootstraps the project's control plane (namespaces <c>default</c> and
-/// <c>milo-system</c>) and sets <c>Ready</c>. On deletion runs the staged cleanup of the <c>ResourceCleanup</c>
+/// Projects: bootstraps the project's control plane (namespaces <c>default</c> and <c>milo-system</c>) and sets
+/// <c>Ready</c>; the finalizer comes with the create (<c>ProjectStrategy</c>) and is added here only when missing. On deletion runs the staged cleanup of the <c>ResourceCleanup</c>
 /// condition (<c>CleanupStarted</c> → <c>CleanupAwaitingCompletion</c>, naming what blocks → <c>CleanupComplete</c>)
 /// and removes the finalizer only once no key is left under the project's storage prefix.
 /// </summary>
