@@ -104,7 +104,12 @@ public sealed class CustomResourceTests(DatumServerFixture fixture) : IClassFixt
         Assert.Equal("How many gadgets to run.", schema["properties"]!["spec"]!["properties"]!["replicas"].Str("description"));
         Assert.Equal(1, schema["properties"]!["spec"]!["properties"]!["replicas"]!["default"]!.GetValue<int>());
 
-        var crd = await Admin.GetAsync($"{Crds}/gadgets.{group}");
+        // The controller serves the kind before it writes the CRD's status, so the status may lag discovery.
+        var crd = await EventuallyAsync(async () =>
+        {
+            var r = await Admin.GetAsync($"{Crds}/gadgets.{group}");
+            return r.Object["status"]?["conditions"] is JsonArray ? r : null;
+        }, "CRD status");
         var conditions = crd.Object["status"]!["conditions"]!.AsArray();
         Assert.Contains(conditions, c => c.Str("type") == "NamesAccepted" && c.Str("status") == "True");
         Assert.Contains(conditions, c => c.Str("type") == "Established" && c.Str("status") == "True");
