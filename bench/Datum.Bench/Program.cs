@@ -16,15 +16,20 @@ var concurrencyOption = new Option<int>("--concurrency") { Description = "Concur
 var serverPidOption = new Option<int?>("--server-pid") { Description = "PID of the API server process (same host) to report its RSS" };
 var outputOption = new Option<string?>("--output") { Description = "Also write the markdown report to this file" };
 var scenarioOption = new Option<string>("--scenario") { Description = "Which scenario to run (setup always runs; get/list/watch fill to --objects first)", DefaultValueFactory = _ => "all" };
-scenarioOption.AcceptOnlyFromAmong("all", "create", "get", "list", "watch");
+scenarioOption.AcceptOnlyFromAmong("all", "create", "get", "list", "watch", "tenancy");
+var dataDirOption = new Option<string?>("--data-dir") { Description = "tenancy: the server's data directory (same host), to measure SQLite growth per project" };
+var organizationsOption = new Option<int>("--organizations") { Description = "tenancy: Standard organizations to create", DefaultValueFactory = _ => 100 };
+var projectsPerOrgOption = new Option<int>("--projects-per-organization") { Description = "tenancy: projects per organization (a Standard organization holds at most 10)", DefaultValueFactory = _ => 10 };
+var requestsOption = new Option<int>("--requests") { Description = "tenancy: creates and GETs per context in the project-vs-platform comparison", DefaultValueFactory = _ => 1000 };
 var http1Option = new Option<bool>("--http1") { Description = "Use HTTP/1.1 only (default: HTTP/2 when the server offers it)" };
 var keepOption = new Option<bool>("--keep-objects") { Description = "Do not delete the bench ConfigMaps at the end" };
 var selfTestOption = new Option<bool>("--self-test") { Description = "Check the percentile code and kubeconfig parsing, then exit", Hidden = true };
 
-var root = new RootCommand("datum-bench: load generator for Kubernetes-compatible API servers (ConfigMaps only, JSON, standard REST API)")
+var root = new RootCommand("datum-bench: load generator for Kubernetes-compatible API servers (ConfigMaps, JSON, standard REST API; --scenario tenancy: Datum organizations and projects)")
 {
     kubeconfigOption, watchKubeconfigOption, contextOption, namespaceOption, objectsOption, durationOption, watchersOption, watchRateOption, getsOption,
     concurrencyOption, serverPidOption, outputOption, scenarioOption, http1Option, keepOption, selfTestOption,
+    dataDirOption, organizationsOption, projectsPerOrgOption, requestsOption,
 };
 
 root.SetAction(async (parseResult, ct) =>
@@ -79,38 +84,18 @@ root.SetAction(async (parseResult, ct) =>
     var exitCode = 0;
     try
     {
-        await SetupScenario.RunAsync(ctx, ct);
-        // Fill first and run create last: the create phases overshoot --objects by far on a fast server, and
-        // the server's RSS "with 10k objects" should not include what 60k created-then-deleted objects left behind.
-        if (scenario is not "create")
+        if (scenario is "tenancy")
         {
-            await FillScenario.RunAsync(ctx, ct);
-            RssScenario.Measure(ctx, "after fill", withTarget: false);
+            var tenancy = new TenancyOptions(
+                Math.Max(1, parseResult.GetValue(organizationsOption)),
+                Math.Max(1, parseResult.GetValue(projectsPerOrgOption)),
+                Math.Max(1, parseResult.GetValue(requestsOption)),
+                parseResult.GetValue(dataDirOption));
+            await TenancyScenario.RunAsync(ctx, tenancy, ct);
         }
-        if (scenario is "all" or "get")
+        else
         {
-            await GetScenario.RunAsync(ctx, ct);
-        }
-        if (scenario is "all" or "list")
-        {
-            await ListScenario.RunAsync(ctx, ct);
-        }
-        if (scenario is "all" or "watch")
-        {
-            await WatchScenario.RunAsync(ctx, http1, ct);
-        }
-        if (scenario is not "create")
-        {
-            RssScenario.Measure(ctx, $"after {(scenario == "all" ? "get/list/watch" : scenario)}", withTarget: true);
-        }
-        if (scenario is "all" or "create")
-        {
-            await CreateScenario.RunAsync(ctx, ct);
-            RssScenario.Measure(ctx, "after create", withTarget: false);
-        }
-        if (!options.KeepObjects)
-        {
-            await SetupScenario.DeleteBenchObjectsAsync(ctx, "cleanup", ct);
+            await RunConfigMapScenariosAsync(ctx, scenario, http1, ct);
         }
     }
     catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -166,4 +151,42 @@ static bool TryParseDuration(string text, out TimeSpan duration)
     }
     duration = default;
     return false;
+}
+
+/// <summary>The ConfigMap scenarios: setup, then fill, get, list, watch and create as --scenario asks.</summary>
+static async Task RunConfigMapScenariosAsync(BenchContext ctx, string scenario, bool http1, CancellationToken ct)
+{
+    await SetupScenario.RunAsync(ctx, ct);
+    // Fill first and run create last: the create phases overshoot --objects by far on a fast server, and
+    // the server's RSS "with 10k objects" should not include what 60k created-then-deleted objects left behind.
+    if (scenario is not "create")
+    {
+        await FillScenario.RunAsync(ctx, ct);
+        RssScenario.Measure(ctx, "after fill", withTarget: false);
+    }
+    if (scenario is "all" or "get")
+    {
+        await GetScenario.RunAsync(ctx, ct);
+    }
+    if (scenario is "all" or "list")
+    {
+        await ListScenario.RunAsync(ctx, ct);
+    }
+    if (scenario is "all" or "watch")
+    {
+        await WatchScenario.RunAsync(ctx, http1, ct);
+    }
+    if (scenario is not "create")
+    {
+        RssScenario.Measure(ctx, $"after {(scenario == "all" ? "get/list/watch" : scenario)}", withTarget: true);
+    }
+    if (scenario is "all" or "create")
+    {
+        await CreateScenario.RunAsync(ctx, ct);
+        RssScenario.Measure(ctx, "after create", withTarget: false);
+    }
+    if (!ctx.Options.KeepObjects)
+    {
+        await SetupScenario.DeleteBenchObjectsAsync(ctx, "cleanup", ct);
+    }
 }

@@ -49,6 +49,21 @@ public static class SelfTest
         Check("summary mean = 500.5 ms", Math.Abs(s.MeanMs - 500.5) < 1e-6);
         Check("empty summary is NaN", double.IsNaN(new LatencyRecorder().Summarize().P99Ms));
 
+        // Tenancy plumbing: storage keys split into plane and resource; the Ready condition read from a watch event's object.
+        Check("key split: project plane, core kind",
+            DataDirectoryUsage.TrySplitKey("/registry/project:p1/core/namespaces/default", out var c1, out var r1) && c1 == "project:p1" && r1 == "namespaces");
+        Check("key split: root, grouped kind",
+            DataDirectoryUsage.TrySplitKey("/registry/root/resourcemanager.miloapis.com/projects/p1", out var c2, out var r2) && c2 == "root" && r2 == "projects.resourcemanager.miloapis.com");
+        Check("key split: not an object key", !DataDirectoryUsage.TrySplitKey("/other/x", out _, out _));
+        bool Ready(string json)
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            return ConditionWatch.IsReady(doc.RootElement);
+        }
+        Check("Ready=True is ready", Ready("""{"status":{"conditions":[{"type":"Other","status":"True"},{"type":"Ready","status":"True"}]}}"""));
+        Check("Ready=False is not", !Ready("""{"status":{"conditions":[{"type":"Ready","status":"False"}]}}"""));
+        Check("no status is not", !Ready("""{"metadata":{"name":"x"}}"""));
+
         // Kubeconfig with inline data, a file reference and a token user; the second context is selected.
         var dir = Directory.CreateTempSubdirectory("datum-bench-selftest").FullName;
         try

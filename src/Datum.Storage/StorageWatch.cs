@@ -28,6 +28,7 @@ internal sealed class StorageWatch : IStorageWatch
         _hub = hub;
         _backend = backend;
         _prefix = prefix;
+        Bucket = WatchHub.BucketOf(prefix);
         _position = afterRevision;
         _channel = Channel.CreateBounded<StorageEvent>(new BoundedChannelOptions(capacity)
         {
@@ -38,6 +39,9 @@ internal sealed class StorageWatch : IStorageWatch
     }
 
     public ChannelReader<StorageEvent> Events => _channel.Reader;
+
+    /// <summary>The hub's bucket of this watch's prefix (see <see cref="WatchHub.BucketOf"/>), or null.</summary>
+    public string? Bucket { get; }
 
     /// <summary>The replay; completes when the watch is live or ended.</summary>
     public Task ReplayTask { get; private set; } = Task.CompletedTask;
@@ -68,6 +72,9 @@ internal sealed class StorageWatch : IStorageWatch
                 _progressRequested = true;
                 return;
             }
+            // Live, a watch is offered only the events of its bucket: everything published since its last delivery
+            // did not match, so it has seen all there is up to the newest published revision.
+            _position = Math.Max(_position, _hub.PublishedRevision);
             if (!TrySendProgressLocked())
             {
                 _hub.RemoveLocked(this);

@@ -113,6 +113,9 @@ public sealed class WorkloadTests(ComputeFixture fixture, ITestOutputHelper outp
         _ = hash;
         await ComputeFixture.EventuallyAsync(async () => (await InstancesAsync(ns)).All(i => i.Spec.Runtime!.ToJsonString().Contains("nginx:1.28", StringComparison.Ordinal)) && (await fixture.GetAsync<WorkloadObject>(ns, "hello"))!.Status!.CurrentReplicas == 4, "template rolled out");
         await WaitConvergedAsync(ns, "hello", 2, 2);
+        // Convergence is read with GETs; the recorder's informer may still be behind on a loaded machine.
+        await ComputeFixture.EventuallyAsync(() => Task.FromResult(new[] { "hello-us-dfw", "hello-eu-lhr" }.All(d =>
+            recorder.Events.SkipWhile(e => e != ("delete", $"{d}-2")).Contains(("ready", $"{d}-0")))), "the recorder saw the rollout");
 
         var events = recorder.Events.ToList();
         output.WriteLine(string.Join("\n", events.Select(e => $"{e.Event} {e.Name}")));

@@ -178,6 +178,41 @@ public sealed class TenancyTests(TenancyServerFixture fixture) : IClassFixture<T
     }
 
     [Fact]
+    public async Task Quota_counts_only_the_organizations_own_projects_even_when_names_overlap()
+    {
+        // The quota check looks for the organization's name in the stored bytes before decoding: a longer
+        // organization name containing it, and a project named like it, must not count.
+        var org = await NewOrgAsync();
+        var other = org + "-b";
+        var r = await Admin.PostAsync($"{Rm}/organizations", Json.Obj($$$$"""{"metadata":{"name":"{{{{other}}}}"},"spec":{"type":"Standard"}}"""));
+        Assert.True(r.Status == HttpStatusCode.Created, r.ToString());
+        string[] othersProjects = [org, .. Enumerable.Range(0, 9).Select(i => $"{other}-p{i}")];
+        foreach (var name in othersProjects)
+        {
+            r = await Admin.PostAsync($"{Rm}/projects", Json.Obj($$$$"""{"metadata":{"name":"{{{{name}}}}"},"spec":{"ownerRef":{"kind":"Organization","name":"{{{{other}}}}"}}}"""));
+            Assert.True(r.Status == HttpStatusCode.Created, r.ToString());
+        }
+        for (var i = 0; i < 10; i++)
+        {
+            r = await Admin.PostAsync($"{Rm}/projects", Json.Obj($$$$"""{"metadata":{"name":"{{{{org}}}}-p{{{{i}}}}"},"spec":{"ownerRef":{"kind":"Organization","name":"{{{{org}}}}"}}}"""));
+            Assert.True(r.Status == HttpStatusCode.Created, r.ToString());
+        }
+        var eleventh = await Admin.PostAsync($"{Rm}/projects", Json.Obj($$$$"""{"metadata":{"name":"{{{{org}}}}-p10"},"spec":{"ownerRef":{"kind":"Organization","name":"{{{{org}}}}"}}}"""));
+        Assert.Equal(HttpStatusCode.Forbidden, eleventh.Status);
+    }
+
+    [Fact]
+    public async Task A_project_carries_the_controllers_finalizer_from_its_create()
+    {
+        var org = await NewOrgAsync();
+        var name = Unique("proj");
+        var r = await Admin.PostAsync($"{Rm}/projects", Json.Obj($$$$"""{"metadata":{"name":"{{{{name}}}}","finalizers":["example.com/keep"]},"spec":{"ownerRef":{"kind":"Organization","name":"{{{{org}}}}"}}}"""));
+        Assert.True(r.Status == HttpStatusCode.Created, r.ToString());
+        var finalizers = (r.Json.At("metadata.finalizers") as JsonArray ?? []).Select(f => f?.ToString()).ToList();
+        Assert.Equal(["example.com/keep", "resourcemanager.miloapis.com/project-controller"], finalizers);
+    }
+
+    [Fact]
     public async Task A_user_gets_a_personal_organization_membership_and_after_approval_a_project_and_a_third_project_is_403()
     {
         var user = Unique("user");

@@ -102,6 +102,41 @@ public abstract class WatchTests
         Assert.Equal(4, events[2].Revision);
     }
 
+    [StoreFact]
+    public async Task Watches_of_different_tenants_see_only_their_own_events_and_progress_reaches_the_newest_revision()
+    {
+        // Prefixes with three or more '/' are delivered by bucket (/registry/{tenant}/); shorter ones see everything.
+        await using var t = await OpenAsync();
+        var store = t.Store;
+        await using var a = await store.WatchAsync("/registry/a/things/", 0, None);
+        await using var b = await store.WatchAsync("/registry/b/", 0, None);
+        await using var all = await store.WatchAsync("/registry/", 0, None);
+        var gone = await store.WatchAsync("/registry/c/", 0, None);
+        await gone.DisposeAsync();
+        await store.CreateAsync("/registry/a/things/1", Text("x"), None);
+        await store.CreateAsync("/registry/ab/things/1", Text("x"), None);
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => store.CreateAsync($"/registry/{(i % 2 == 0 ? "b" : "c")}/k/{i}", Text("x"), None)));
+        await store.CreateAsync("/registry/a/other/1", Text("x"), None);
+        a.RequestProgress();
+        b.RequestProgress();
+
+        var aEvents = await ReadAsync(a, 2);
+        Assert.Equal(["/registry/a/things/1", ""], aEvents.Select(e => e.Key));
+        Assert.Equal(StorageEventType.Progress, aEvents[1].Type);
+        Assert.Equal(store.CurrentRevision, aEvents[1].Revision);
+        var bEvents = await ReadAsync(b, 11);
+        Assert.Equal(10, bEvents.Count(e => e.Key.StartsWith("/registry/b/k/", StringComparison.Ordinal)));
+        Assert.Equal(store.CurrentRevision, bEvents[10].Revision);
+        var allEvents = await ReadAsync(all, 23);
+        Assert.Equal(Enumerable.Range(1, 23).Select(i => (long)i), allEvents.Select(e => e.Revision));
+        Assert.False(TryReadNow(a, out _));
+
+        // A new watch in a bucket whose last watch ended is delivered to again.
+        await using var c = await store.WatchAsync("/registry/c/", store.CurrentRevision, None);
+        await store.CreateAsync("/registry/c/late", Text("x"), None);
+        Assert.Equal("/registry/c/late", (await ReadAsync(c, 1))[0].Key);
+    }
+
     private static async Task<List<(StorageEventType, string, string, string, long)>> HistoryAsync(TestStore t)
     {
         var store = t.Store;

@@ -30,6 +30,27 @@ public static class RssScenario
         }
     }
 
+    /// <summary>CPU time (user + system) the process has used so far, from /proc/PID/stat; null when unreadable.</summary>
+    public static TimeSpan? ReadCpuTime(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // Fields after the command name (which may contain spaces) start after the last ')': state is field 3,
+            // utime and stime are fields 14 and 15, in clock ticks (USER_HZ, 100 on Linux).
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return TimeSpan.FromSeconds(ticks / 100.0);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return null;
+    }
+
     public static double? ReadRssMiB(int pid)
     {
         try

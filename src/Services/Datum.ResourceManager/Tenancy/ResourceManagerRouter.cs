@@ -35,8 +35,9 @@ internal sealed class ResourceManagerRouter(IRevisionedStore storage) : IControl
         if (Split(rest, "projects/") is { } p)
         {
             if (!IsLabel(p.Name)) throw ApiException.BadRequest($"invalid project ID \"{p.Name}\"");
-            var project = await RequireAsync(Project.Definition, p.Name, $"project \"{p.Name}\" not found: there is no control plane at this address", cancellationToken).ConfigureAwait(false);
-            if (org is not null && Project.OrganizationOf(project) != org)
+            var stored = await RequireAsync(Project.Definition, p.Name, $"project \"{p.Name}\" not found: there is no control plane at this address", cancellationToken).ConfigureAwait(false);
+            // Every request in a project's plane passes here: decode the project only when its owner must be checked.
+            if (org is not null && Project.OrganizationOf(ObjectEncoding.Decode(stored.Value)) != org)
             {
                 throw new ApiException(404, "NotFound", $"project \"{p.Name}\" not found in organization \"{org}\"");
             }
@@ -83,9 +84,9 @@ internal sealed class ResourceManagerRouter(IRevisionedStore storage) : IControl
 
     private static bool IsLabel(string name) => NameRules.Check(name, NameRules.Format.Label).Count == 0;
 
-    private async ValueTask<System.Text.Json.Nodes.JsonObject> RequireAsync(ResourceDefinition definition, string name, string message, CancellationToken ct)
+    private async ValueTask<StoredObject> RequireAsync(ResourceDefinition definition, string name, string message, CancellationToken ct)
     {
         var stored = await storage.GetAsync(StorageKeys.ObjectKey(StorageKeys.RootCluster, definition, null, name), ct).ConfigureAwait(false);
-        return stored is null ? throw new ApiException(404, "NotFound", message) { DetailName = name, DetailGroup = definition.Group, DetailKind = definition.Plural } : ObjectEncoding.Decode(stored.Value);
+        return stored ?? throw new ApiException(404, "NotFound", message) { DetailName = name, DetailGroup = definition.Group, DetailKind = definition.Plural };
     }
 }

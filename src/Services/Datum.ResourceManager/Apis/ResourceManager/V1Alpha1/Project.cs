@@ -54,6 +54,12 @@ public static class Project
         public override void PrepareForCreate(JsonObject obj)
         {
             obj["status"] = new JsonObject { ["conditions"] = Conditions.Initial("Waiting for control plane to reconcile") };
+            // The controller's finalizer comes with the create (as Kubernetes puts "kubernetes" in a new namespace's
+            // spec.finalizers): one durable write less before the project is Ready, and a project deleted before
+            // the controller first saw it is still emptied.
+            var finalizers = ObjectFields.Metadata(obj)["finalizers"] as JsonArray ?? [];
+            if (!finalizers.Any(f => f?.ToString() == ResourceManagerNames.ProjectFinalizer)) finalizers.Add(ResourceManagerNames.ProjectFinalizer);
+            ObjectFields.Metadata(obj)["finalizers"] = finalizers;
             if (obj["spec"] is not JsonObject spec) obj["spec"] = spec = new JsonObject();
             if (spec["ownerRef"] is JsonObject owner && owner["kind"] is null) owner["kind"] = "Organization";
             if (OrganizationOf(obj) is { Length: > 0 } org)
