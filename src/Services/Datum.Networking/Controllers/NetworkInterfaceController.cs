@@ -31,13 +31,17 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
 
     public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken ct)
     {
-        var client = manager.GetCluster(request.Cluster).Client;
+        var cluster = manager.GetCluster(request.Cluster);
+        var client = cluster.Client;
         var api = client.Resource<NetworkInterfaceObject>();
-        var nic = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
+        // Status comes from the informer caches (see Cached); releasing addresses reads the server.
+        var nic = await Cached.GetAsync<NetworkInterfaceObject>(cluster, request.Namespace, request.Name, ct).ConfigureAwait(false);
         if (nic is null) return ReconcileResult.Done;
         var ns = nic.Metadata.Namespace!;
         if (Finalizers.IsBeingDeleted(nic))
         {
+            nic = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
+            if (nic is null) return ReconcileResult.Done;
             if (!Finalizers.Contains(nic, NetworkingNames.InterfaceIpamFinalizer)) return ReconcileResult.Done;
             if (nic.Spec.ClaimRef?.Uid is { } owner)
             {
@@ -50,10 +54,10 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
                 n.Metadata.Uid == nic.Metadata.Uid && Finalizers.Remove(n, NetworkingNames.InterfaceIpamFinalizer), ct).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
-        var claim = await client.Resource<NetworkInterfaceClaimObject>().TryGetAsync(ns, nic.Spec.ClaimRef?.Name ?? nic.Metadata.Name!, ct).ConfigureAwait(false);
+        var claim = await Cached.GetAsync<NetworkInterfaceClaimObject>(cluster, ns, nic.Spec.ClaimRef?.Name ?? nic.Metadata.Name!, ct).ConfigureAwait(false);
         var bound = claim is not null && claim.Metadata.Uid == nic.Spec.ClaimRef?.Uid && nic.Metadata.OwnerReferences?.Any(r => r.Uid == claim.Metadata.Uid) == true;
-        var (prepared, preparedReason, preparedMessage) = await PreparedAsync(client, nic, ct).ConfigureAwait(false);
-        await ObjectOperations.UpdateStatusAsync(api, ns, nic.Metadata.Name!, n =>
+        var (prepared, preparedReason, preparedMessage) = await PreparedAsync(cluster, nic, ct).ConfigureAwait(false);
+        await ObjectOperations.UpdateStatusFromAsync(api, nic, n =>
         {
             if (n.Metadata.Uid != nic.Metadata.Uid) return false;
             var status = n.Status ??= new NetworkInterfaceStatus();
@@ -85,17 +89,17 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
         return ReconcileResult.Done;
     }
 
-    private static async Task<(bool, string, string)> PreparedAsync(Datum.Runtime.Client.KubeClient client, NetworkInterfaceObject nic, CancellationToken ct)
+    private static async Task<(bool, string, string)> PreparedAsync(Datum.Runtime.Clusters.ICluster cluster, NetworkInterfaceObject nic, CancellationToken ct)
     {
         var ns = nic.Metadata.Namespace!;
         var contextName = nic.Spec.NetworkContext?.Name ?? NetworkingNames.ContextName(nic.Spec.Network.Name, nic.Spec.Location.Name);
-        var context = await client.Resource<NetworkContextObject>().TryGetAsync(ns, contextName, ct).ConfigureAwait(false);
+        var context = await Cached.GetAsync<NetworkContextObject>(cluster, ns, contextName, ct).ConfigureAwait(false);
         if (context is null) return (false, "NetworkNotAvailableInLocation", $"network context {contextName} does not exist");
         if (!Status.IsTrue(context.Status, NetworkingConditions.Ready)) return (false, "NetworkContextNotReady", $"network context {contextName} is not ready");
         foreach (var family in (nic.Spec.Addresses ?? []).Select(a => a.Family).Distinct())
         {
             var name = NetworkingNames.InterfaceSubnetName(contextName, family);
-            var subnet = await client.Resource<SubnetObject>().TryGetAsync(ns, name, ct).ConfigureAwait(false);
+            var subnet = await Cached.GetAsync<SubnetObject>(cluster, ns, name, ct).ConfigureAwait(false);
             if (subnet is null || !Status.IsTrue(subnet.Status, NetworkingConditions.Ready)) return (false, "SubnetNotReady", $"subnet {name} is not ready");
         }
         return (true, "NetworkReady", $"network context {contextName} and its subnets are ready");

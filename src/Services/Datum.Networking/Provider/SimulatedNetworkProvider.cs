@@ -78,10 +78,15 @@ public static class SimulatedNetworkProvider
 
         public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken ct)
         {
-            var api = manager.GetCluster(request.Cluster).Client.Resource<T>();
-            var obj = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
+            var cluster = manager.GetCluster(request.Cluster);
+            var api = cluster.Client.Resource<T>();
+            // From the informer caches (see Cached): a stale copy costs a conflict and a re-read, not a lost write.
+            var obj = await Cached.GetAsync<T>(cluster, request.Namespace, request.Name, ct).ConfigureAwait(false);
             if (obj is null) return ReconcileResult.Done;
-            var location = await manager.Client.ForCluster(ClusterNames.Root).Resource<LocationObject>().TryGetAsync(null, locationOf(obj), ct).ConfigureAwait(false);
+            var root = manager.Clusters.FirstOrDefault(c => c.Name == ClusterNames.Root);
+            var location = root is not null
+                ? await Cached.GetAsync<LocationObject>(root, null, locationOf(obj), ct).ConfigureAwait(false)
+                : await manager.Client.ForCluster(ClusterNames.Root).Resource<LocationObject>().TryGetAsync(null, locationOf(obj), ct).ConfigureAwait(false);
             if (location is null || !options.LocationClasses.Contains(location.Spec.LocationClassName) || location.Spec.Provider?.Simulated is null)
             {
                 // Not ours; still let a deleted object go if we had taken it.
@@ -95,7 +100,7 @@ public static class SimulatedNetworkProvider
             }
             if (!Finalizers.Contains(obj, Finalizer))
             {
-                obj = await ObjectOperations.UpdateAsync(api, obj.Metadata.Namespace, obj.Metadata.Name!, o => Finalizers.Add(o, Finalizer), ct).ConfigureAwait(false);
+                obj = await ObjectOperations.UpdateFromAsync(api, obj, o => Finalizers.Add(o, Finalizer), ct).ConfigureAwait(false);
                 if (obj is null) return ReconcileResult.Done;
             }
             var generation = obj.Metadata.Generation ?? 0;
@@ -126,11 +131,11 @@ public static class SimulatedNetworkProvider
             BitConverter.ToUInt32(SHA256.HashData(Encoding.UTF8.GetBytes(uid)), 0) / (double)uint.MaxValue < options.FailureRate;
 
         private Task<T?> SetAsync(ResourceClient<T> api, T obj, bool value, string reason, string message, CancellationToken ct) =>
-            ObjectOperations.UpdateStatusAsync(api, obj.Metadata.Namespace, obj.Metadata.Name!, o =>
+            ObjectOperations.UpdateStatusFromAsync(api, obj, o =>
                 o.Metadata.Uid == obj.Metadata.Uid && Status.Set(statusOf(o), o, NetworkingConditions.Programmed, value, reason, message), ct);
 
         private static Task<T?> RemoveFinalizerAsync(ResourceClient<T> api, T obj, CancellationToken ct) =>
-            ObjectOperations.UpdateAsync(api, obj.Metadata.Namespace, obj.Metadata.Name!, o => o.Metadata.Uid == obj.Metadata.Uid && Finalizers.Remove(o, Finalizer), ct);
+            ObjectOperations.UpdateFromAsync(api, obj, o => o.Metadata.Uid == obj.Metadata.Uid && Finalizers.Remove(o, Finalizer), ct);
     }
 }
 
