@@ -17,11 +17,14 @@ public sealed class CountingTransport(IApiTransport inner) : IApiTransport
     /// <summary>Forgets the counts (before the measured phase).</summary>
     public void Reset() => _counts.Clear();
 
-    public Task<ApiResponse> SendAsync(ApiRequest request, CancellationToken ct)
+    public async Task<ApiResponse> SendAsync(ApiRequest request, CancellationToken ct)
     {
         var verb = request.Subresource is { } sub ? $"{request.Verb}/{sub}" : request.Verb.ToString();
         _counts.AddOrUpdate($"{request.Resource.Kind} {verb}", 1, (_, n) => n + 1);
-        return inner.SendAsync(request, ct);
+        var response = await inner.SendAsync(request, ct).ConfigureAwait(false);
+        // Conflicts are counted apart too: each is a write that was refused and will be retried after a read.
+        if (response.StatusCode == 409) _counts.AddOrUpdate($"{request.Resource.Kind} {verb} conflict", 1, (_, n) => n + 1);
+        return response;
     }
 
     public IAsyncEnumerable<RawWatchEvent> WatchAsync(ApiRequest request, CancellationToken ct) => inner.WatchAsync(request, ct);

@@ -318,9 +318,12 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
                 Status.Set(status, c, NetworkingConditions.Bound, true, "InterfaceBound", $"bound to network interface {nic.Metadata.Name}");
                 Status.Set(status, c, NetworkingConditions.Allocated, true, "AddressesAllocated",
                     string.Join(", ", (nic.Spec.Addresses ?? []).Select(x => $"{x.Address} ({x.Family})")) + " allocated");
+                // Mirrored once the interface's controller has reported (its Ready is there): the provider's Programmed
+                // alone would cost the claim a write of its own just before that report.
+                var reported = Status.Get(nic.Status, NetworkingConditions.Ready) is not null;
                 foreach (var type in new[] { NetworkingConditions.Prepared, NetworkingConditions.Programmed, NetworkingConditions.Ready })
                 {
-                    var mirrored = Status.Get(nic.Status, type);
+                    var mirrored = reported ? Status.Get(nic.Status, type) : null;
                     Status.Set(status, c, type, mirrored?.Status == ConditionStatus.True ? true : false, mirrored?.Reason ?? "Pending", mirrored?.Message ?? "the interface has not reported it yet");
                 }
             }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Datum.Networking.Apis.Networking.V1Alpha;
 using Datum.Networking.Apis.Networking.V1Alpha.Types;
 using Datum.Networking.Ipam;
@@ -10,11 +11,18 @@ namespace Datum.Networking.Controllers;
 /// NetworkInterface: <c>status.phase</c> (<c>Bound</c> while its claim exists and owns it, <c>Available</c> once
 /// retained), <c>Allocated</c>, <c>Prepared</c> (the network context and the interface subnets are Ready in the
 /// location), <c>Programmed</c> (the provider's; <c>False/NotProgrammed</c> until it reports) and <c>Ready</c> (all
-/// three). On deletion it returns the addresses to their blocks before removing the finalizer
+/// three). A new interface's first status waits up to a second for the provider's <c>Programmed</c>, so that it is
+/// one write. On deletion it returns the addresses to their blocks before removing the finalizer
 /// <c>networkinterface-ipam-release</c>.
 /// </summary>
 internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAllocator allocator) : IReconciler
 {
+    // How long a new interface's first status waits for the provider's Programmed: reported together, the status
+    // costs one write (and the claim's mirror one) instead of a NotProgrammed placeholder racing the provider's write.
+    private static readonly TimeSpan s_providerGrace = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _firstSeen = new(StringComparer.Ordinal);
+
     public static Controller Setup(Manager manager, AddressBlockAllocator allocator, int workers = 4) => manager.NewController()
         .For<NetworkInterfaceObject>()
         .Watches<NetworkInterfaceClaimObject>(c => [ObjectKey.Of(c)])
@@ -40,6 +48,7 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
         var ns = nic.Metadata.Namespace!;
         if (Finalizers.IsBeingDeleted(nic))
         {
+            _firstSeen.TryRemove(nic.Metadata.Uid ?? "", out _);
             nic = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
             if (nic is null) return ReconcileResult.Done;
             if (!Finalizers.Contains(nic, NetworkingNames.InterfaceIpamFinalizer)) return ReconcileResult.Done;
@@ -54,6 +63,13 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
                 n.Metadata.Uid == nic.Metadata.Uid && Finalizers.Remove(n, NetworkingNames.InterfaceIpamFinalizer), ct).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
+        if (Status.Get(nic.Status, NetworkingConditions.Programmed) is null && nic.Metadata.Uid is { } uid)
+        {
+            var now = DateTimeOffset.UtcNow;
+            var wait = _firstSeen.GetOrAdd(uid, now) + s_providerGrace - now;
+            if (wait > TimeSpan.Zero) return ReconcileResult.RequeueAfter(wait);
+        }
+        _firstSeen.TryRemove(nic.Metadata.Uid ?? "", out _);
         var claim = await Cached.GetAsync<NetworkInterfaceClaimObject>(cluster, ns, nic.Spec.ClaimRef?.Name ?? nic.Metadata.Name!, ct).ConfigureAwait(false);
         var bound = claim is not null && claim.Metadata.Uid == nic.Spec.ClaimRef?.Uid && nic.Metadata.OwnerReferences?.Any(r => r.Uid == claim.Metadata.Uid) == true;
         var (prepared, preparedReason, preparedMessage) = await PreparedAsync(cluster, nic, ct).ConfigureAwait(false);
