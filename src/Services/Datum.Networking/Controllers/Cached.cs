@@ -15,4 +15,14 @@ internal static class Cached
     /// <summary>The object from the cache, or from the server when the cache does not have it (yet).</summary>
     public static async Task<T?> GetAsync<T>(ICluster cluster, string? ns, string name, CancellationToken ct) where T : class, IKubeObject<T> =>
         cluster.Informers.For<T>().Cache.Get(ns, name) ?? await cluster.Client.Resource<T>().TryGetAsync(ns, name, ct).ConfigureAwait(false);
+
+    /// <summary>
+    /// The object from the cache; once the cache has synced, its absence is believed without asking the server. Only
+    /// for a lookup whose "absent" answer leads to an idempotent create (AlreadyExists tells the truth).
+    /// </summary>
+    public static async Task<T?> GetOrAbsentAsync<T>(ICluster cluster, string? ns, string name, CancellationToken ct) where T : class, IKubeObject<T>
+    {
+        var informer = cluster.Informers.For<T>();
+        return informer.Cache.Get(ns, name) ?? (informer.HasSynced ? null : await cluster.Client.Resource<T>().TryGetAsync(ns, name, ct).ConfigureAwait(false));
+    }
 }

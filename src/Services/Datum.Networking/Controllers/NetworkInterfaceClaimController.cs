@@ -24,6 +24,7 @@ namespace Datum.Networking.Controllers;
 internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBlockAllocator allocator) : IReconciler
 {
     private readonly ConcurrentDictionary<(string Cluster, string Pool), Lazy<Task>> _repaired = new();
+    private readonly OwnWrites _own = new();
 
     public static Controller Setup(Manager manager, AddressBlockAllocator allocator, int workers = 8) => manager.NewController()
         .For<NetworkInterfaceClaimObject>()
@@ -50,12 +51,20 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
         var interfaces = client.Resource<NetworkInterfaceObject>();
         // The hot path (bind, then mirror the interface's conditions) reads the informer caches; see Cached.
         var claim = await Cached.GetAsync<NetworkInterfaceClaimObject>(cluster, request.Namespace, request.Name, ct).ConfigureAwait(false);
-        if (claim is null) return ReconcileResult.Done;
+        if (claim is null || _own.IsStale(claim)) return ReconcileResult.Done;
         var ns = claim.Metadata.Namespace!;
         var name = claim.Metadata.Name!;
         var uid = claim.Metadata.Uid!;
-        var nic = await Cached.GetAsync<NetworkInterfaceObject>(cluster, ns, name, ct).ConfigureAwait(false);
-        if (Finalizers.IsBeingDeleted(claim)) return await DeleteAsync(client, request, ct).ConfigureAwait(false);
+        // An unbound claim's interface the cache does not know yet is created (after allocating, both idempotent):
+        // AlreadyExists answers. A bound claim's interface missing from the cache is asked for (just created, or gone).
+        var nic = claim.Status?.NetworkInterfaceRef is null
+            ? await Cached.GetOrAbsentAsync<NetworkInterfaceObject>(cluster, ns, name, ct).ConfigureAwait(false)
+            : await Cached.GetAsync<NetworkInterfaceObject>(cluster, ns, name, ct).ConfigureAwait(false);
+        if (Finalizers.IsBeingDeleted(claim))
+        {
+            _own.Forget(claim);
+            return await DeleteAsync(client, request, ct).ConfigureAwait(false);
+        }
         if (!Finalizers.Contains(claim, NetworkingNames.InterfaceClaimFinalizer))
         {
             claim = await ObjectOperations.UpdateFromAsync(api, claim, c => Finalizers.Add(c, NetworkingNames.InterfaceClaimFinalizer), ct).ConfigureAwait(false);
@@ -83,7 +92,7 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
             if (created is null || created.Spec.ClaimRef?.Uid != uid) return ReconcileResult.Requeue();
             nic = created;
         }
-        await ReportAsync(api, claim, nic, null, null, null, ct).ConfigureAwait(false);
+        _own.Wrote(claim, await ReportAsync(api, claim, nic, null, null, null, ct).ConfigureAwait(false));
         return ReconcileResult.Done;
     }
 

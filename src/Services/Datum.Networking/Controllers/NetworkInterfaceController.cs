@@ -22,6 +22,7 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
     private static readonly TimeSpan s_providerGrace = TimeSpan.FromSeconds(1);
 
     private readonly ConcurrentDictionary<string, DateTimeOffset> _firstSeen = new(StringComparer.Ordinal);
+    private readonly OwnWrites _own = new();
 
     public static Controller Setup(Manager manager, AddressBlockAllocator allocator, int workers = 4) => manager.NewController()
         .For<NetworkInterfaceObject>()
@@ -44,11 +45,12 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
         var api = client.Resource<NetworkInterfaceObject>();
         // Status comes from the informer caches (see Cached); releasing addresses reads the server.
         var nic = await Cached.GetAsync<NetworkInterfaceObject>(cluster, request.Namespace, request.Name, ct).ConfigureAwait(false);
-        if (nic is null) return ReconcileResult.Done;
+        if (nic is null || _own.IsStale(nic)) return ReconcileResult.Done;
         var ns = nic.Metadata.Namespace!;
         if (Finalizers.IsBeingDeleted(nic))
         {
             _firstSeen.TryRemove(nic.Metadata.Uid ?? "", out _);
+            _own.Forget(nic);
             nic = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
             if (nic is null) return ReconcileResult.Done;
             if (!Finalizers.Contains(nic, NetworkingNames.InterfaceIpamFinalizer)) return ReconcileResult.Done;
@@ -73,7 +75,8 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
         var claim = await Cached.GetAsync<NetworkInterfaceClaimObject>(cluster, ns, nic.Spec.ClaimRef?.Name ?? nic.Metadata.Name!, ct).ConfigureAwait(false);
         var bound = claim is not null && claim.Metadata.Uid == nic.Spec.ClaimRef?.Uid && nic.Metadata.OwnerReferences?.Any(r => r.Uid == claim.Metadata.Uid) == true;
         var (prepared, preparedReason, preparedMessage) = await PreparedAsync(cluster, nic, ct).ConfigureAwait(false);
-        await ObjectOperations.UpdateStatusFromAsync(api, nic, n =>
+        var known = nic;
+        _own.Wrote(known, await ObjectOperations.UpdateStatusFromAsync(api, nic, n =>
         {
             if (n.Metadata.Uid != nic.Metadata.Uid) return false;
             var status = n.Status ??= new NetworkInterfaceStatus();
@@ -101,7 +104,7 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
                 : (true, "Ready", "addresses allocated, network prepared, programmed by the provider");
             changed |= Status.Set(status, n, NetworkingConditions.Ready, ready, reason, message);
             return changed;
-        }, ct).ConfigureAwait(false);
+        }, ct).ConfigureAwait(false));
         return ReconcileResult.Done;
     }
 

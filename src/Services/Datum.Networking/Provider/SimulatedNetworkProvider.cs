@@ -75,6 +75,7 @@ public static class SimulatedNetworkProvider
         where T : class, IKubeObject<T>
     {
         private readonly ConcurrentDictionary<(string Uid, long Generation), DateTimeOffset> _started = new();
+        private readonly OwnWrites _own = new();
 
         public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken ct)
         {
@@ -82,7 +83,7 @@ public static class SimulatedNetworkProvider
             var api = cluster.Client.Resource<T>();
             // From the informer caches (see Cached): a stale copy costs a conflict and a re-read, not a lost write.
             var obj = await Cached.GetAsync<T>(cluster, request.Namespace, request.Name, ct).ConfigureAwait(false);
-            if (obj is null) return ReconcileResult.Done;
+            if (obj is null || _own.IsStale(obj)) return ReconcileResult.Done;
             var root = manager.Clusters.FirstOrDefault(c => c.Name == ClusterNames.Root);
             var location = root is not null
                 ? await Cached.GetAsync<LocationObject>(root, null, locationOf(obj), ct).ConfigureAwait(false)
@@ -95,12 +96,15 @@ public static class SimulatedNetworkProvider
             }
             if (Finalizers.IsBeingDeleted(obj))
             {
+                _own.Forget(obj);
                 if (Finalizers.Contains(obj, Finalizer)) await RemoveFinalizerAsync(api, obj, ct).ConfigureAwait(false);
                 return ReconcileResult.Done;
             }
             if (!Finalizers.Contains(obj, Finalizer))
             {
+                var before = obj;
                 obj = await ObjectOperations.UpdateFromAsync(api, obj, o => Finalizers.Add(o, Finalizer), ct).ConfigureAwait(false);
+                _own.Wrote(before, obj);
                 if (obj is null) return ReconcileResult.Done;
             }
             var generation = obj.Metadata.Generation ?? 0;
@@ -130,9 +134,9 @@ public static class SimulatedNetworkProvider
         private bool Fails(string uid) => options.FailureRate > 0 &&
             BitConverter.ToUInt32(SHA256.HashData(Encoding.UTF8.GetBytes(uid)), 0) / (double)uint.MaxValue < options.FailureRate;
 
-        private Task<T?> SetAsync(ResourceClient<T> api, T obj, bool value, string reason, string message, CancellationToken ct) =>
-            ObjectOperations.UpdateStatusFromAsync(api, obj, o =>
-                o.Metadata.Uid == obj.Metadata.Uid && Status.Set(statusOf(o), o, NetworkingConditions.Programmed, value, reason, message), ct);
+        private async Task SetAsync(ResourceClient<T> api, T obj, bool value, string reason, string message, CancellationToken ct) =>
+            _own.Wrote(obj, await ObjectOperations.UpdateStatusFromAsync(api, obj, o =>
+                o.Metadata.Uid == obj.Metadata.Uid && Status.Set(statusOf(o), o, NetworkingConditions.Programmed, value, reason, message), ct).ConfigureAwait(false));
 
         private static Task<T?> RemoveFinalizerAsync(ResourceClient<T> api, T obj, CancellationToken ct) =>
             ObjectOperations.UpdateFromAsync(api, obj, o => o.Metadata.Uid == obj.Metadata.Uid && Finalizers.Remove(o, Finalizer), ct);
