@@ -51,6 +51,7 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
             var run = Task.Run(() => informer.RunAsync(stop.Token));
             await informer.WaitForSyncAsync(CancellationToken.None);
             clock.Restart();
+            fixture.Requests.Reset();
             var api = fixture.Client.Resource<WorkloadObject>();
             await Parallel.ForEachAsync(Enumerable.Range(0, workloads), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
             {
@@ -79,6 +80,11 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{workloads} workloads x 2 placements x {replicas} replicas = {total} instances; applied in {applied.TotalSeconds:F1} s; all Ready after {allReady.TotalSeconds:F1} s; " +
                 $"create->Ready p50 {P(0.5):F0} ms, p99 {P(0.99):F0} ms; peak RSS {peak / (1024 * 1024)} MiB; {total / allReady.TotalSeconds:F0} instances/s"));
+            // Per instance: which kinds cost the reads and writes (the informers' lists and watches are not counted).
+            output.WriteLine("requests per instance: " + string.Join(", ", fixture.Requests.Counts.Where(c => c.Value >= total / 20).OrderByDescending(c => c.Value)
+                .Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {(double)c.Value / total:F2}"))));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"writes per instance: {(double)fixture.Requests.Counts.Where(c => !c.Key.EndsWith(" Get", StringComparison.Ordinal) && !c.Key.EndsWith(" List", StringComparison.Ordinal) && !c.Key.EndsWith(" conflict", StringComparison.Ordinal)).Sum(c => c.Value) / total:F2}, " +
+                $"reads per instance: {(double)fixture.Requests.Counts.Where(c => c.Key.EndsWith(" Get", StringComparison.Ordinal) || c.Key.EndsWith(" List", StringComparison.Ordinal)).Sum(c => c.Value) / total:F2}"));
             await stop.CancelAsync();
             try
             {

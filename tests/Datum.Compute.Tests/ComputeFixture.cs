@@ -28,6 +28,9 @@ public sealed class ComputeFixture : IAsyncLifetime
 
     public DatumServer Server { get; private set; } = null!;
     public KubeClient Client { get; private set; } = null!;
+
+    /// <summary>The requests every client of the fixture made, per kind and verb.</summary>
+    public CountingTransport Requests { get; private set; } = null!;
     public Manager Manager { get; private set; } = null!;
 
     public ComputeFixture()
@@ -45,7 +48,8 @@ public sealed class ComputeFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Server = await DatumServer.StartAsync(new DatumServerOptions { DataDirectory = _dir, SecurePort = 0 }.AddNetworking().AddCompute(), CancellationToken.None);
-        Client = new KubeClient(new InProcessTransport(Server.Resources, Server.Catalog));
+        Requests = new CountingTransport(new InProcessTransport(Server.Resources, Server.Catalog));
+        Client = new KubeClient(Requests);
         await SimulatedLocations.EnsureAsync(Client, CancellationToken.None);
         Manager = new Manager(Client);
         var options = new SimulatedProviderOptions { Latency = Latency };

@@ -108,6 +108,57 @@ public static class ObjectOperations
         }
     }
 
+    /// <summary>
+    /// <see cref="UpdateStatusAsync{T}(ResourceClient{T}, string?, string, Func{T, bool}, CancellationToken)"/> starting
+    /// from <paramref name="known"/> (typically the informer cache's copy, which is never mutated: a clone is): no read
+    /// unless that copy turns out stale (a conflict), then read-mutate-write as usual. Nothing is written when
+    /// <paramref name="mutate"/> reports no change.
+    /// </summary>
+    public static async Task<T?> UpdateStatusFromAsync<T>(ResourceClient<T> client, T known, Func<T, bool> mutate, CancellationToken ct = default)
+        where T : class, IKubeObject
+    {
+        var current = Clone(client, known);
+        if (!mutate(current)) return known;
+        try
+        {
+            return await client.UpdateStatusAsync(current, ct).ConfigureAwait(false);
+        }
+        catch (ApiStatusException e) when (e.IsConflict)
+        {
+            return await UpdateStatusAsync(client, known.Metadata.Namespace, known.Metadata.Name!, mutate, ct).ConfigureAwait(false);
+        }
+        catch (ApiStatusException e) when (e.IsNotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="UpdateAsync{T}(ResourceClient{T}, string?, string, Func{T, bool}, CancellationToken)"/> starting from
+    /// <paramref name="known"/> (a clone of it): a read only after a conflict.
+    /// </summary>
+    public static async Task<T?> UpdateFromAsync<T>(ResourceClient<T> client, T known, Func<T, bool> mutate, CancellationToken ct = default)
+        where T : class, IKubeObject
+    {
+        var current = Clone(client, known);
+        if (!mutate(current)) return known;
+        try
+        {
+            return await client.UpdateAsync(current, ct: ct).ConfigureAwait(false);
+        }
+        catch (ApiStatusException e) when (e.IsConflict)
+        {
+            return await UpdateAsync(client, known.Metadata.Namespace, known.Metadata.Name!, mutate, ct).ConfigureAwait(false);
+        }
+        catch (ApiStatusException e) when (e.IsNotFound)
+        {
+            return null;
+        }
+    }
+
+    private static T Clone<T>(ResourceClient<T> client, T obj) where T : class, IKubeObject =>
+        JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(obj, client.TypeInfo), client.TypeInfo)!;
+
     // Contenders spread out so one of them wins each round: up to 5 ms · attempt, at most 100 ms, jittered.
     private static Task BackOffAsync(int attempt, CancellationToken ct) =>
         Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(100, 5 * attempt)), ct);

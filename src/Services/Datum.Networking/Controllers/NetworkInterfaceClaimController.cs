@@ -4,6 +4,7 @@ using Datum.Networking.Apis.Networking.V1Alpha.Types;
 using Datum.Networking.Ipam;
 using Datum.Runtime.Api;
 using Datum.Runtime.Client;
+using Datum.Runtime.Clusters;
 using Datum.Runtime.Hosting;
 using Datum.Runtime.Reconcile;
 
@@ -23,6 +24,7 @@ namespace Datum.Networking.Controllers;
 internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBlockAllocator allocator) : IReconciler
 {
     private readonly ConcurrentDictionary<(string Cluster, string Pool), Lazy<Task>> _repaired = new();
+    private readonly OwnWrites _own = new();
 
     public static Controller Setup(Manager manager, AddressBlockAllocator allocator, int workers = 8) => manager.NewController()
         .For<NetworkInterfaceClaimObject>()
@@ -43,93 +45,122 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
 
     public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken ct)
     {
-        var client = manager.GetCluster(request.Cluster).Client;
+        var cluster = manager.GetCluster(request.Cluster);
+        var client = cluster.Client;
         var api = client.Resource<NetworkInterfaceClaimObject>();
         var interfaces = client.Resource<NetworkInterfaceObject>();
-        var claim = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
-        if (claim is null) return ReconcileResult.Done;
+        // The hot path (bind, then mirror the interface's conditions) reads the informer caches; see Cached.
+        var claim = await Cached.GetAsync<NetworkInterfaceClaimObject>(cluster, request.Namespace, request.Name, ct).ConfigureAwait(false);
+        if (claim is null || _own.IsStale(claim)) return ReconcileResult.Done;
         var ns = claim.Metadata.Namespace!;
         var name = claim.Metadata.Name!;
         var uid = claim.Metadata.Uid!;
-        var nic = await interfaces.TryGetAsync(ns, name, ct).ConfigureAwait(false);
-        var ours = nic is not null && nic.Spec.ClaimRef?.Uid == uid;
+        // An unbound claim's interface the cache does not know yet is created (after allocating, both idempotent):
+        // AlreadyExists answers. A bound claim's interface missing from the cache is asked for (just created, or gone).
+        var nic = claim.Status?.NetworkInterfaceRef is null
+            ? await Cached.GetOrAbsentAsync<NetworkInterfaceObject>(cluster, ns, name, ct).ConfigureAwait(false)
+            : await Cached.GetAsync<NetworkInterfaceObject>(cluster, ns, name, ct).ConfigureAwait(false);
         if (Finalizers.IsBeingDeleted(claim))
         {
-            if (!Finalizers.Contains(claim, NetworkingNames.InterfaceClaimFinalizer)) return ReconcileResult.Done;
-            if (ours && nic!.Spec.ReclaimPolicy == "Retain")
-            {
-                // Retained: the interface outlives the claim with its addresses; only the owner reference goes.
-                await ObjectOperations.UpdateAsync(interfaces, ns, name, n =>
-                    n.Metadata.Uid == nic.Metadata.Uid && (n.Metadata.OwnerReferences?.RemoveAll(r => r.Uid == uid) ?? 0) > 0, ct).ConfigureAwait(false);
-            }
-            else if (ours)
-            {
-                if (!Finalizers.IsBeingDeleted(nic!)) await DeleteQuietlyAsync(interfaces, nic!, ct).ConfigureAwait(false);
-                return ReconcileResult.RequeueAfter(TimeSpan.FromMilliseconds(200));
-            }
-            else
-            {
-                // No interface (a crash between allocation and its creation): release what the claim may hold.
-                foreach (var pool in await PoolsAsync(client, claim, null, ct).ConfigureAwait(false)) await allocator.ReleaseAsync(client, pool, uid, ct).ConfigureAwait(false);
-            }
-            await ObjectOperations.UpdateAsync(api, ns, name, c => c.Metadata.Uid == uid && Finalizers.Remove(c, NetworkingNames.InterfaceClaimFinalizer), ct).ConfigureAwait(false);
-            return ReconcileResult.Done;
+            _own.Forget(claim);
+            return await DeleteAsync(client, request, ct).ConfigureAwait(false);
         }
         if (!Finalizers.Contains(claim, NetworkingNames.InterfaceClaimFinalizer))
         {
-            claim = await ObjectOperations.UpdateAsync(api, ns, name, c => Finalizers.Add(c, NetworkingNames.InterfaceClaimFinalizer), ct).ConfigureAwait(false);
+            claim = await ObjectOperations.UpdateFromAsync(api, claim, c => Finalizers.Add(c, NetworkingNames.InterfaceClaimFinalizer), ct).ConfigureAwait(false);
             if (claim is null) return ReconcileResult.Done;
         }
-        if (nic is not null && !ours)
+        if (nic is not null && nic.Spec.ClaimRef?.Uid != uid)
         {
-            await ReportAsync(api, claim, null, "InterfaceNameTaken",
-                $"network interface {name} already exists for another claim{(nic.Spec.ReclaimPolicy == "Retain" ? " (retained)" : "")}; delete it or name the claim differently", TimeSpan.Zero, ct).ConfigureAwait(false);
-            return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(5));
+            // Reported only as the server sees it: the cache may still hold an interface that is gone.
+            nic = await interfaces.TryGetAsync(ns, name, ct).ConfigureAwait(false);
+            if (nic is not null && nic.Spec.ClaimRef?.Uid != uid)
+            {
+                await ReportAsync(api, claim, null, "InterfaceNameTaken",
+                    $"network interface {name} already exists for another claim{(nic.Spec.ReclaimPolicy == "Retain" ? " (retained)" : "")}; delete it or name the claim differently", TimeSpan.Zero, ct).ConfigureAwait(false);
+                return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(5));
+            }
         }
         if (nic is null)
         {
-            var failure = await BindAsync(client, claim, ct).ConfigureAwait(false);
+            var (failure, created) = await BindAsync(cluster, claim, ct).ConfigureAwait(false);
             if (failure is not null)
             {
                 await ReportAsync(api, claim, null, failure.Value.Reason, failure.Value.Message, failure.Value.Retry, ct).ConfigureAwait(false);
                 return failure.Value.Retry is { } after && after > TimeSpan.Zero ? ReconcileResult.RequeueAfter(after) : ReconcileResult.Done;
             }
-            nic = await interfaces.TryGetAsync(ns, name, ct).ConfigureAwait(false);
-            if (nic is null) return ReconcileResult.Requeue();
+            if (created is null || created.Spec.ClaimRef?.Uid != uid) return ReconcileResult.Requeue();
+            nic = created;
         }
-        await ReportAsync(api, claim, nic, null, null, null, ct).ConfigureAwait(false);
+        _own.Wrote(claim, await ReportAsync(api, claim, nic, null, null, null, ct).ConfigureAwait(false));
         return ReconcileResult.Done;
     }
 
-    private async Task<(string Reason, string Message, TimeSpan? Retry)?> BindAsync(KubeClient client, NetworkInterfaceClaimObject claim, CancellationToken ct)
+    // Deletion releases addresses, so it reads the server rather than a cache that may lag behind a fresh interface.
+    private async Task<ReconcileResult> DeleteAsync(KubeClient client, ReconcileRequest request, CancellationToken ct)
     {
+        var api = client.Resource<NetworkInterfaceClaimObject>();
+        var interfaces = client.Resource<NetworkInterfaceObject>();
+        var claim = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
+        if (claim is null || !Finalizers.Contains(claim, NetworkingNames.InterfaceClaimFinalizer)) return ReconcileResult.Done;
         var ns = claim.Metadata.Namespace!;
-        var network = await client.Resource<NetworkObject>().TryGetAsync(ns, claim.Spec.Network.Name, ct).ConfigureAwait(false);
+        var name = claim.Metadata.Name!;
+        var uid = claim.Metadata.Uid!;
+        var nic = await interfaces.TryGetAsync(ns, name, ct).ConfigureAwait(false);
+        var ours = nic is not null && nic.Spec.ClaimRef?.Uid == uid;
+        if (ours && nic!.Spec.ReclaimPolicy == "Retain")
+        {
+            // Retained: the interface outlives the claim with its addresses; only the owner reference goes.
+            await ObjectOperations.UpdateAsync(interfaces, ns, name, n =>
+                n.Metadata.Uid == nic.Metadata.Uid && (n.Metadata.OwnerReferences?.RemoveAll(r => r.Uid == uid) ?? 0) > 0, ct).ConfigureAwait(false);
+        }
+        else if (ours)
+        {
+            if (!Finalizers.IsBeingDeleted(nic!)) await DeleteQuietlyAsync(interfaces, nic!, ct).ConfigureAwait(false);
+            return ReconcileResult.RequeueAfter(TimeSpan.FromMilliseconds(200));
+        }
+        else
+        {
+            // No interface (a crash between allocation and its creation): release what the claim may hold.
+            foreach (var pool in await PoolsAsync(client, claim, null, ct).ConfigureAwait(false)) await allocator.ReleaseAsync(client, pool, uid, ct).ConfigureAwait(false);
+        }
+        await ObjectOperations.UpdateFromAsync(api, claim, c => c.Metadata.Uid == uid && Finalizers.Remove(c, NetworkingNames.InterfaceClaimFinalizer), ct).ConfigureAwait(false);
+        return ReconcileResult.Done;
+    }
+
+    // Allocates first, then creates the interface in its final form (addresses, owner, finalizer) in one write: the
+    // allocation is keyed by the claim's uid, so a retry after a crash or a lost race gets the same addresses.
+    private async Task<((string Reason, string Message, TimeSpan? Retry)? Failure, NetworkInterfaceObject? Created)> BindAsync(ICluster cluster, NetworkInterfaceClaimObject claim,
+        CancellationToken ct)
+    {
+        var client = cluster.Client;
+        var ns = claim.Metadata.Namespace!;
+        var network = await Cached.GetAsync<NetworkObject>(cluster, ns, claim.Spec.Network.Name, ct).ConfigureAwait(false);
         if (network is null || Finalizers.IsBeingDeleted(network))
         {
-            return ("NetworkNotFound", $"network {claim.Spec.Network.Name} does not exist{(network is null ? "" : " any more (it is being deleted)")}", TimeSpan.FromSeconds(5));
+            return (("NetworkNotFound", $"network {claim.Spec.Network.Name} does not exist{(network is null ? "" : " any more (it is being deleted)")}", TimeSpan.FromSeconds(5)), null);
         }
         var carried = network.Spec.IpFamilies ?? [IpFamilies.IPv4];
         var families = claim.Spec.IpFamilies is { Count: > 0 } wanted ? wanted : carried;
         if (families.FirstOrDefault(f => !carried.Contains(f)) is { } missing)
         {
-            return ("AddressFamilyNotCarried", $"network {network.Metadata.Name} does not carry {missing} (spec.ipFamilies: {string.Join(", ", carried)}); ask only for those families", null);
+            return (("AddressFamilyNotCarried", $"network {network.Metadata.Name} does not carry {missing} (spec.ipFamilies: {string.Join(", ", carried)}); ask only for those families", null), null);
         }
         var contextName = NetworkingNames.ContextName(network.Metadata.Name!, claim.Spec.Location.Name);
-        var context = await client.Resource<NetworkContextObject>().TryGetAsync(ns, contextName, ct).ConfigureAwait(false);
+        var context = await Cached.GetAsync<NetworkContextObject>(cluster, ns, contextName, ct).ConfigureAwait(false);
         if (context is null || Finalizers.IsBeingDeleted(context))
         {
-            return ("NetworkNotAvailableInLocation",
-                $"network {network.Metadata.Name} is not available in location {claim.Spec.Location.Name} (no network context {contextName}); bind it there with a NetworkBinding", null);
+            return (("NetworkNotAvailableInLocation",
+                $"network {network.Metadata.Name} is not available in location {claim.Spec.Location.Name} (no network context {contextName}); bind it there with a NetworkBinding", null), null);
         }
         var addresses = new List<InterfaceAddress>();
         foreach (var family in families)
         {
-            var subnet = await InterfaceSubnetAsync(client, network, context, family, ct).ConfigureAwait(false);
-            if (subnet.Pool is not { } pool) return (subnet.Reason!, subnet.Message!, subnet.Retry);
+            var subnet = await InterfaceSubnetAsync(cluster, network, context, family, ct).ConfigureAwait(false);
+            if (subnet.Pool is not { } pool) return ((subnet.Reason!, subnet.Message!, subnet.Retry), null);
             await RepairOnceAsync(client, pool, ct).ConfigureAwait(false);
             var result = await allocator.AllocateAsync(client, pool, claim.Metadata.Uid!, ct).ConfigureAwait(false);
-            if (!result.Succeeded) return (result.Reason, $"{family}: {result.Message}", TimeSpan.FromSeconds(30));
+            if (!result.Succeeded) return ((result.Reason, $"{family}: {result.Message}", TimeSpan.FromSeconds(30)), null);
             addresses.Add(new InterfaceAddress
             {
                 Family = family, Address = Cidr.ToAddress(result.Address!.Value, pool.Range.IsV6).ToString(), PrefixLength = pool.Range.PrefixLength,
@@ -162,22 +193,22 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
         OwnerReferences.SetControllerReference(claim, nic);
         try
         {
-            await client.Resource<NetworkInterfaceObject>().CreateAsync(nic, ct: ct).ConfigureAwait(false);
+            return (null, await client.Resource<NetworkInterfaceObject>().CreateAsync(nic, ct: ct).ConfigureAwait(false));
         }
         catch (ApiStatusException e) when (e.IsAlreadyExists)
         {
+            return (null, await client.Resource<NetworkInterfaceObject>().TryGetAsync(ns, nic.Metadata.Name!, ct).ConfigureAwait(false));
         }
-        return null;
     }
 
     /// <summary>The context's subnet for interfaces of a family, created on first need; its pool once allocated.</summary>
-    private static async Task<(AddressPool? Pool, string? Reason, string? Message, TimeSpan? Retry)> InterfaceSubnetAsync(KubeClient client, NetworkObject network,
+    private static async Task<(AddressPool? Pool, string? Reason, string? Message, TimeSpan? Retry)> InterfaceSubnetAsync(ICluster cluster, NetworkObject network,
         NetworkContextObject context, string family, CancellationToken ct)
     {
         var ns = context.Metadata.Namespace!;
         var name = NetworkingNames.InterfaceSubnetName(context.Metadata.Name!, family);
-        var claims = client.Resource<SubnetClaimObject>();
-        var subnetClaim = await claims.TryGetAsync(ns, name, ct).ConfigureAwait(false);
+        var claims = cluster.Client.Resource<SubnetClaimObject>();
+        var subnetClaim = await Cached.GetAsync<SubnetClaimObject>(cluster, ns, name, ct).ConfigureAwait(false);
         if (subnetClaim is null)
         {
             // IPv4: a /20 per context as Datum's classic IPAM, or the whole range when the network's range is smaller.
@@ -205,7 +236,7 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
             }
             return (null, "SubnetPending", $"allocating the {family} subnet {name} of network context {context.Metadata.Name}", TimeSpan.FromSeconds(2));
         }
-        var subnet = await client.Resource<SubnetObject>().TryGetAsync(ns, name, ct).ConfigureAwait(false);
+        var subnet = await Cached.GetAsync<SubnetObject>(cluster, ns, name, ct).ConfigureAwait(false);
         if (subnet is null || Finalizers.IsBeingDeleted(subnet) || subnet.Metadata.Labels?.GetValueOrDefault(NetworkingNames.ClaimUidLabel) != subnetClaim.Metadata.Uid
             || subnet.Status?.StartAddress is not { } start || subnet.Status.PrefixLength is not { } prefixLength || !Cidr.TryParse($"{start}/{prefixLength}", out var prefix, out _))
         {
@@ -267,9 +298,10 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
         }
     }
 
+    // One status write carrying every condition; none when nothing changed.
     private static Task<NetworkInterfaceClaimObject?> ReportAsync(ResourceClient<NetworkInterfaceClaimObject> api, NetworkInterfaceClaimObject claim, NetworkInterfaceObject? nic,
         string? reason, string? message, TimeSpan? retry, CancellationToken ct) =>
-        ObjectOperations.UpdateStatusAsync(api, claim.Metadata.Namespace, claim.Metadata.Name!, c =>
+        ObjectOperations.UpdateStatusFromAsync(api, claim, c =>
         {
             if (c.Metadata.Uid != claim.Metadata.Uid) return false;
             var status = c.Status ??= new NetworkInterfaceClaimStatus();
@@ -295,9 +327,12 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
                 Status.Set(status, c, NetworkingConditions.Bound, true, "InterfaceBound", $"bound to network interface {nic.Metadata.Name}");
                 Status.Set(status, c, NetworkingConditions.Allocated, true, "AddressesAllocated",
                     string.Join(", ", (nic.Spec.Addresses ?? []).Select(x => $"{x.Address} ({x.Family})")) + " allocated");
+                // Mirrored once the interface's controller has reported (its Ready is there): the provider's Programmed
+                // alone would cost the claim a write of its own just before that report.
+                var reported = Status.Get(nic.Status, NetworkingConditions.Ready) is not null;
                 foreach (var type in new[] { NetworkingConditions.Prepared, NetworkingConditions.Programmed, NetworkingConditions.Ready })
                 {
-                    var mirrored = Status.Get(nic.Status, type);
+                    var mirrored = reported ? Status.Get(nic.Status, type) : null;
                     Status.Set(status, c, type, mirrored?.Status == ConditionStatus.True ? true : false, mirrored?.Reason ?? "Pending", mirrored?.Message ?? "the interface has not reported it yet");
                 }
             }

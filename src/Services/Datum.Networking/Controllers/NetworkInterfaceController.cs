@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Datum.Networking.Apis.Networking.V1Alpha;
 using Datum.Networking.Apis.Networking.V1Alpha.Types;
 using Datum.Networking.Ipam;
@@ -10,11 +11,19 @@ namespace Datum.Networking.Controllers;
 /// NetworkInterface: <c>status.phase</c> (<c>Bound</c> while its claim exists and owns it, <c>Available</c> once
 /// retained), <c>Allocated</c>, <c>Prepared</c> (the network context and the interface subnets are Ready in the
 /// location), <c>Programmed</c> (the provider's; <c>False/NotProgrammed</c> until it reports) and <c>Ready</c> (all
-/// three). On deletion it returns the addresses to their blocks before removing the finalizer
+/// three). A new interface's first status waits up to a second for the provider's <c>Programmed</c>, so that it is
+/// one write. On deletion it returns the addresses to their blocks before removing the finalizer
 /// <c>networkinterface-ipam-release</c>.
 /// </summary>
 internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAllocator allocator) : IReconciler
 {
+    // How long a new interface's first status waits for the provider's Programmed: reported together, the status
+    // costs one write (and the claim's mirror one) instead of a NotProgrammed placeholder racing the provider's write.
+    private static readonly TimeSpan s_providerGrace = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _firstSeen = new(StringComparer.Ordinal);
+    private readonly OwnWrites _own = new();
+
     public static Controller Setup(Manager manager, AddressBlockAllocator allocator, int workers = 4) => manager.NewController()
         .For<NetworkInterfaceObject>()
         .Watches<NetworkInterfaceClaimObject>(c => [ObjectKey.Of(c)])
@@ -31,13 +40,19 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
 
     public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken ct)
     {
-        var client = manager.GetCluster(request.Cluster).Client;
+        var cluster = manager.GetCluster(request.Cluster);
+        var client = cluster.Client;
         var api = client.Resource<NetworkInterfaceObject>();
-        var nic = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
-        if (nic is null) return ReconcileResult.Done;
+        // Status comes from the informer caches (see Cached); releasing addresses reads the server.
+        var nic = await Cached.GetAsync<NetworkInterfaceObject>(cluster, request.Namespace, request.Name, ct).ConfigureAwait(false);
+        if (nic is null || _own.IsStale(nic)) return ReconcileResult.Done;
         var ns = nic.Metadata.Namespace!;
         if (Finalizers.IsBeingDeleted(nic))
         {
+            _firstSeen.TryRemove(nic.Metadata.Uid ?? "", out _);
+            _own.Forget(nic);
+            nic = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
+            if (nic is null) return ReconcileResult.Done;
             if (!Finalizers.Contains(nic, NetworkingNames.InterfaceIpamFinalizer)) return ReconcileResult.Done;
             if (nic.Spec.ClaimRef?.Uid is { } owner)
             {
@@ -50,10 +65,18 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
                 n.Metadata.Uid == nic.Metadata.Uid && Finalizers.Remove(n, NetworkingNames.InterfaceIpamFinalizer), ct).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
-        var claim = await client.Resource<NetworkInterfaceClaimObject>().TryGetAsync(ns, nic.Spec.ClaimRef?.Name ?? nic.Metadata.Name!, ct).ConfigureAwait(false);
+        if (Status.Get(nic.Status, NetworkingConditions.Programmed) is null && nic.Metadata.Uid is { } uid)
+        {
+            var now = DateTimeOffset.UtcNow;
+            var wait = _firstSeen.GetOrAdd(uid, now) + s_providerGrace - now;
+            if (wait > TimeSpan.Zero) return ReconcileResult.RequeueAfter(wait);
+        }
+        _firstSeen.TryRemove(nic.Metadata.Uid ?? "", out _);
+        var claim = await Cached.GetAsync<NetworkInterfaceClaimObject>(cluster, ns, nic.Spec.ClaimRef?.Name ?? nic.Metadata.Name!, ct).ConfigureAwait(false);
         var bound = claim is not null && claim.Metadata.Uid == nic.Spec.ClaimRef?.Uid && nic.Metadata.OwnerReferences?.Any(r => r.Uid == claim.Metadata.Uid) == true;
-        var (prepared, preparedReason, preparedMessage) = await PreparedAsync(client, nic, ct).ConfigureAwait(false);
-        await ObjectOperations.UpdateStatusAsync(api, ns, nic.Metadata.Name!, n =>
+        var (prepared, preparedReason, preparedMessage) = await PreparedAsync(cluster, nic, ct).ConfigureAwait(false);
+        var known = nic;
+        _own.Wrote(known, await ObjectOperations.UpdateStatusFromAsync(api, nic, n =>
         {
             if (n.Metadata.Uid != nic.Metadata.Uid) return false;
             var status = n.Status ??= new NetworkInterfaceStatus();
@@ -81,21 +104,21 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
                 : (true, "Ready", "addresses allocated, network prepared, programmed by the provider");
             changed |= Status.Set(status, n, NetworkingConditions.Ready, ready, reason, message);
             return changed;
-        }, ct).ConfigureAwait(false);
+        }, ct).ConfigureAwait(false));
         return ReconcileResult.Done;
     }
 
-    private static async Task<(bool, string, string)> PreparedAsync(Datum.Runtime.Client.KubeClient client, NetworkInterfaceObject nic, CancellationToken ct)
+    private static async Task<(bool, string, string)> PreparedAsync(Datum.Runtime.Clusters.ICluster cluster, NetworkInterfaceObject nic, CancellationToken ct)
     {
         var ns = nic.Metadata.Namespace!;
         var contextName = nic.Spec.NetworkContext?.Name ?? NetworkingNames.ContextName(nic.Spec.Network.Name, nic.Spec.Location.Name);
-        var context = await client.Resource<NetworkContextObject>().TryGetAsync(ns, contextName, ct).ConfigureAwait(false);
+        var context = await Cached.GetAsync<NetworkContextObject>(cluster, ns, contextName, ct).ConfigureAwait(false);
         if (context is null) return (false, "NetworkNotAvailableInLocation", $"network context {contextName} does not exist");
         if (!Status.IsTrue(context.Status, NetworkingConditions.Ready)) return (false, "NetworkContextNotReady", $"network context {contextName} is not ready");
         foreach (var family in (nic.Spec.Addresses ?? []).Select(a => a.Family).Distinct())
         {
             var name = NetworkingNames.InterfaceSubnetName(contextName, family);
-            var subnet = await client.Resource<SubnetObject>().TryGetAsync(ns, name, ct).ConfigureAwait(false);
+            var subnet = await Cached.GetAsync<SubnetObject>(cluster, ns, name, ct).ConfigureAwait(false);
             if (subnet is null || !Status.IsTrue(subnet.Status, NetworkingConditions.Ready)) return (false, "SubnetNotReady", $"subnet {name} is not ready");
         }
         return (true, "NetworkReady", $"network context {contextName} and its subnets are ready");

@@ -75,13 +75,19 @@ public static class SimulatedNetworkProvider
         where T : class, IKubeObject<T>
     {
         private readonly ConcurrentDictionary<(string Uid, long Generation), DateTimeOffset> _started = new();
+        private readonly OwnWrites _own = new();
 
         public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken ct)
         {
-            var api = manager.GetCluster(request.Cluster).Client.Resource<T>();
-            var obj = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
-            if (obj is null) return ReconcileResult.Done;
-            var location = await manager.Client.ForCluster(ClusterNames.Root).Resource<LocationObject>().TryGetAsync(null, locationOf(obj), ct).ConfigureAwait(false);
+            var cluster = manager.GetCluster(request.Cluster);
+            var api = cluster.Client.Resource<T>();
+            // From the informer caches (see Cached): a stale copy costs a conflict and a re-read, not a lost write.
+            var obj = await Cached.GetAsync<T>(cluster, request.Namespace, request.Name, ct).ConfigureAwait(false);
+            if (obj is null || _own.IsStale(obj)) return ReconcileResult.Done;
+            var root = manager.Clusters.FirstOrDefault(c => c.Name == ClusterNames.Root);
+            var location = root is not null
+                ? await Cached.GetAsync<LocationObject>(root, null, locationOf(obj), ct).ConfigureAwait(false)
+                : await manager.Client.ForCluster(ClusterNames.Root).Resource<LocationObject>().TryGetAsync(null, locationOf(obj), ct).ConfigureAwait(false);
             if (location is null || !options.LocationClasses.Contains(location.Spec.LocationClassName) || location.Spec.Provider?.Simulated is null)
             {
                 // Not ours; still let a deleted object go if we had taken it.
@@ -90,12 +96,15 @@ public static class SimulatedNetworkProvider
             }
             if (Finalizers.IsBeingDeleted(obj))
             {
+                _own.Forget(obj);
                 if (Finalizers.Contains(obj, Finalizer)) await RemoveFinalizerAsync(api, obj, ct).ConfigureAwait(false);
                 return ReconcileResult.Done;
             }
             if (!Finalizers.Contains(obj, Finalizer))
             {
-                obj = await ObjectOperations.UpdateAsync(api, obj.Metadata.Namespace, obj.Metadata.Name!, o => Finalizers.Add(o, Finalizer), ct).ConfigureAwait(false);
+                var before = obj;
+                obj = await ObjectOperations.UpdateFromAsync(api, obj, o => Finalizers.Add(o, Finalizer), ct).ConfigureAwait(false);
+                _own.Wrote(before, obj);
                 if (obj is null) return ReconcileResult.Done;
             }
             var generation = obj.Metadata.Generation ?? 0;
@@ -125,12 +134,12 @@ public static class SimulatedNetworkProvider
         private bool Fails(string uid) => options.FailureRate > 0 &&
             BitConverter.ToUInt32(SHA256.HashData(Encoding.UTF8.GetBytes(uid)), 0) / (double)uint.MaxValue < options.FailureRate;
 
-        private Task<T?> SetAsync(ResourceClient<T> api, T obj, bool value, string reason, string message, CancellationToken ct) =>
-            ObjectOperations.UpdateStatusAsync(api, obj.Metadata.Namespace, obj.Metadata.Name!, o =>
-                o.Metadata.Uid == obj.Metadata.Uid && Status.Set(statusOf(o), o, NetworkingConditions.Programmed, value, reason, message), ct);
+        private async Task SetAsync(ResourceClient<T> api, T obj, bool value, string reason, string message, CancellationToken ct) =>
+            _own.Wrote(obj, await ObjectOperations.UpdateStatusFromAsync(api, obj, o =>
+                o.Metadata.Uid == obj.Metadata.Uid && Status.Set(statusOf(o), o, NetworkingConditions.Programmed, value, reason, message), ct).ConfigureAwait(false));
 
         private static Task<T?> RemoveFinalizerAsync(ResourceClient<T> api, T obj, CancellationToken ct) =>
-            ObjectOperations.UpdateAsync(api, obj.Metadata.Namespace, obj.Metadata.Name!, o => o.Metadata.Uid == obj.Metadata.Uid && Finalizers.Remove(o, Finalizer), ct);
+            ObjectOperations.UpdateFromAsync(api, obj, o => o.Metadata.Uid == obj.Metadata.Uid && Finalizers.Remove(o, Finalizer), ct);
     }
 }
 
