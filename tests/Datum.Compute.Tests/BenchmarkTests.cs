@@ -51,6 +51,10 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
             var run = Task.Run(() => informer.RunAsync(stop.Token));
             await informer.WaitForSyncAsync(CancellationToken.None);
             clock.Restart();
+            // CPU and allocations tell the cost of the run apart from what other processes on the machine take.
+            var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+            var allocatedAtStart = GC.GetTotalAllocatedBytes();
+            var gcsAtStart = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
             var api = fixture.Client.Resource<WorkloadObject>();
             await Parallel.ForEachAsync(Enumerable.Range(0, workloads), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
             {
@@ -67,6 +71,9 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
                 await Task.Delay(200);
             }
             var allReady = clock.Elapsed;
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart;
+            var allocated = GC.GetTotalAllocatedBytes() - allocatedAtStart;
+            var gcs = (GC.CollectionCount(0) - gcsAtStart.Item1, GC.CollectionCount(1) - gcsAtStart.Item2, GC.CollectionCount(2) - gcsAtStart.Item3);
             peak = Math.Max(peak, Process.GetCurrentProcess().WorkingSet64);
             var latencies = ready.Select(r => (r.Value - created[r.Key]).TotalMilliseconds).Order().ToList();
             double P(double q) => latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
@@ -79,6 +86,8 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{workloads} workloads x 2 placements x {replicas} replicas = {total} instances; applied in {applied.TotalSeconds:F1} s; all Ready after {allReady.TotalSeconds:F1} s; " +
                 $"create->Ready p50 {P(0.5):F0} ms, p99 {P(0.99):F0} ms; peak RSS {peak / (1024 * 1024)} MiB; {total / allReady.TotalSeconds:F0} instances/s"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"process CPU {cpu.TotalSeconds:F1} s ({cpu.TotalMilliseconds / total:F1} ms/instance); allocated {allocated / (1024.0 * 1024 * 1024):F2} GiB ({allocated / total / 1024} KiB/instance); GCs gen0 {gcs.Item1}, gen1 {gcs.Item2}, gen2 {gcs.Item3}"));
             await stop.CancelAsync();
             try
             {
