@@ -42,12 +42,21 @@ public sealed class FieldSet : IEquatable<FieldSet>
     /// <summary>The path element of a map-list item, from the values of its <paramref name="keys"/>.</summary>
     public static string Key(JsonObject item, IReadOnlyList<string> keys)
     {
-        var key = new JsonObject();
-        foreach (var name in keys.Order(StringComparer.Ordinal))
+        // Written straight from the item (no copy of its key fields): the same JSON as an object of them in key order.
+        IEnumerable<string> ordered = keys.Count == 1 ? keys : keys.Order(StringComparer.Ordinal);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
+        using (var writer = new Utf8JsonWriter(buffer, JsonWriting.Options))
         {
-            if (item[name] is { } value) key[name] = value.DeepClone();
+            writer.WriteStartObject();
+            foreach (var name in ordered)
+            {
+                if (item[name] is not { } value) continue;
+                writer.WritePropertyName(name);
+                value.WriteTo(writer);
+            }
+            writer.WriteEndObject();
         }
-        return "k:" + Compact(key);
+        return "k:" + Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>The path element of a set-list item.</summary>
