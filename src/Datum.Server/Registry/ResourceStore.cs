@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Datum.Machinery.Api;
+using Datum.Machinery.Apply;
 using Datum.Machinery.Objects;
 using Datum.Machinery.Schema;
 using Datum.Machinery.Validation;
@@ -65,7 +66,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         errors.AddRange(MetadataRules.Check(meta));
         errors.AddRange(definition.Strategy.Validate(obj));
         if (errors.Count > 0) throw ApiException.Invalid(definition.GroupVersionKind, name, errors);
-        TrackManagedFields(scope, obj, obj, null);
+        var entries = TrackManagedFields(scope, obj, obj, null, null);
         scope.Warnings.AddRange(definition.Strategy.WarningsOnCreate(obj));
         foreach (var plugin in admission)
         {
@@ -82,7 +83,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
             }
             try
             {
-                return await store.CreateAsync(key, CheckedEncoder(obj), ct).ConfigureAwait(false);
+                return await store.CreateAsync(key, CheckedEncoder(obj, entries), ct).ConfigureAwait(false);
             }
             catch (KeyExistsException) when (!string.IsNullOrEmpty(generateName) && attempt < 8)
             {
@@ -144,7 +145,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
                 throw ApiException.Conflict(definition.Group, definition.Plural, name);
             }
 
-            var updated = await PrepareUpdateAsync(scope, name, desired, old, ct).ConfigureAwait(false);
+            var (updated, entries) = await PrepareUpdateAsync(scope, name, desired, old, current.Value, ct).ConfigureAwait(false);
             ObjectFields.Metadata(updated)["resourceVersion"] = ObjectEncoding.Rv(current.ModRevision);
             if (JsonNode.DeepEquals(updated, old))
             {
@@ -158,7 +159,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
             {
                 return deleteNow
                     ? await store.DeleteAsync(key, current.ModRevision, CheckedEncoder(updated), ct).ConfigureAwait(false)
-                    : await store.UpdateAsync(key, current.ModRevision, CheckedEncoder(updated), ct).ConfigureAwait(false);
+                    : await store.UpdateAsync(key, current.ModRevision, CheckedEncoder(updated, entries), ct).ConfigureAwait(false);
             }
             catch (RevisionConflictException) when (string.IsNullOrEmpty(precondition) && attempt < MaxConflictRetries)
             {
@@ -246,7 +247,8 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         }
     }
 
-    private async ValueTask<JsonObject> PrepareUpdateAsync(RequestScope scope, string name, JsonObject desired, JsonObject old, CancellationToken ct)
+    private async ValueTask<(JsonObject Updated, IReadOnlyList<ManagedFieldsEntry>? Entries)> PrepareUpdateAsync(RequestScope scope, string name, JsonObject desired,
+        JsonObject old, byte[] oldBytes, CancellationToken ct)
     {
         var definition = scope.Definition;
         desired["apiVersion"] = definition.ApiVersion;
@@ -301,12 +303,12 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         // Generation counts changes of intent: anything outside metadata and status.
         var generation = ObjectFields.Generation(old);
         newMeta["generation"] = SpecChanged(updated, old) ? generation + 1 : Math.Max(generation, 1);
-        TrackManagedFields(scope, updated, desired, old);
+        var entries = TrackManagedFields(scope, updated, desired, old, oldBytes);
         foreach (var plugin in admission)
         {
             await plugin.AdmitAsync(scope, AdmissionOperation.Update, updated, old, ct).ConfigureAwait(false);
         }
-        return updated;
+        return (updated, entries);
     }
 
     // A copy of old with the status of desired, in old's place when it had one (field order shows in the stored
@@ -390,10 +392,13 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         meta["namespace"] = scope.Namespace;
     }
 
-    private static RevisionEncoder CheckedEncoder(JsonObject obj) => revision =>
+    // With the managedFields entries the object carries, remembered for the stored bytes so that the next write of
+    // this object need not decode them again.
+    private RevisionEncoder CheckedEncoder(JsonObject obj, IReadOnlyList<ManagedFieldsEntry>? entries = null) => revision =>
     {
         var bytes = ObjectEncoding.EncodeAt(obj, revision);
         if (bytes.Length > MaxObjectBytes) throw ApiException.TooLarge($"Request entity too large: the object is {bytes.Length} bytes, the limit is {MaxObjectBytes}");
+        if (entries is { Count: > 0 }) _storedEntries.AddOrUpdate(bytes, entries);
         return bytes;
     };
 
