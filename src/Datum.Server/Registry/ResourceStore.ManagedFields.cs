@@ -15,10 +15,6 @@ public sealed partial class ResourceStore
     // Update. Keyed by identity: the desired object ApplyAsync hands to CreateAsync/UpdateAsync.
     private static readonly ConditionalWeakTable<JsonObject, object> s_applied = new();
 
-    // The decoded managedFields of stored bytes this store encoded, by the bytes' identity (the store hands the same
-    // array back on reads): a write reads them from here instead of parsing the stored JSON again.
-    private readonly ConditionalWeakTable<byte[], IReadOnlyList<ManagedFieldsEntry>> _storedEntries = new();
-
     /// <summary>
     /// Server-side apply of <paramref name="config"/> by <see cref="RequestScope.FieldManager"/>: creates the object when
     /// it does not exist, otherwise merges into it (409 on conflicts unless <paramref name="force"/>). <c>Created</c> tells which.
@@ -77,11 +73,9 @@ public sealed partial class ResourceStore
 
     /// <summary>
     /// Sets <c>managedFields</c> of <paramref name="updated"/> (the object about to be stored, built from the client's
-    /// <paramref name="desired"/>) for a write by the scope's field manager; <paramref name="old"/> (stored as
-    /// <paramref name="oldBytes"/>) is null on create. Returns the entries now in <paramref name="updated"/>, null when
-    /// they are not known here.
+    /// <paramref name="desired"/>) for a write by the scope's field manager; <paramref name="old"/> is null on create.
     /// </summary>
-    private IReadOnlyList<ManagedFieldsEntry>? TrackManagedFields(RequestScope scope, JsonObject updated, JsonObject desired, JsonObject? old, byte[]? oldBytes)
+    private void TrackManagedFields(RequestScope scope, JsonObject updated, JsonObject desired, JsonObject? old)
     {
         var meta = ObjectFields.Metadata(updated);
         var sent = desired["metadata"] is JsonObject desiredMeta ? desiredMeta["managedFields"] : null;
@@ -89,21 +83,21 @@ public sealed partial class ResourceStore
         {
             if (sent is JsonArray { Count: > 0 }) meta["managedFields"] = sent.DeepClone();
             else meta.Remove("managedFields");
-            return null;
+            return;
         }
         if (ManagedFields.IsReset(sent))
         {
             meta.Remove("managedFields");
-            return null;
+            return;
         }
         // Managed fields the client sent replace the stored ones; an empty list or none keeps the stored ones. A client
         // that sends back what it read (most controllers) sends the stored ones.
         var stored = old?["metadata"] is JsonObject oldMeta ? oldMeta["managedFields"] as JsonArray : null;
-        IReadOnlyList<ManagedFieldsEntry>? entries = sent is JsonArray { Count: > 0 } && !JsonNode.DeepEquals(sent, stored) ? ManagedFields.Decode(sent) : null;
+        var entries = sent is JsonArray { Count: > 0 } && !JsonNode.DeepEquals(sent, stored) ? ManagedFields.Decode(sent) : null;
         var fromStored = false;
         if (entries is null)
         {
-            entries = stored is { Count: > 0 } && oldBytes is not null && _storedEntries.TryGetValue(oldBytes, out var known) ? known : ManagedFields.Decode(stored);
+            entries = ManagedFields.Decode(stored);
             fromStored = entries is not null;
         }
         entries ??= [];
@@ -123,7 +117,6 @@ public sealed partial class ResourceStore
         {
             meta.Remove("managedFields");
         }
-        return recorded;
     }
 
     private static bool SameEntries(IReadOnlyList<ManagedFieldsEntry> a, IReadOnlyList<ManagedFieldsEntry> b)

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Datum.Machinery.Api;
-using Datum.Machinery.Apply;
 using Datum.Machinery.Objects;
 using Datum.Machinery.Schema;
 using Datum.Machinery.Validation;
@@ -66,7 +65,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         errors.AddRange(MetadataRules.Check(meta));
         errors.AddRange(definition.Strategy.Validate(obj));
         if (errors.Count > 0) throw ApiException.Invalid(definition.GroupVersionKind, name, errors);
-        var entries = TrackManagedFields(scope, obj, obj, null, null);
+        TrackManagedFields(scope, obj, obj, null);
         scope.Warnings.AddRange(definition.Strategy.WarningsOnCreate(obj));
         foreach (var plugin in admission)
         {
@@ -83,7 +82,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
             }
             try
             {
-                return await store.CreateAsync(key, CheckedEncoder(obj, entries), ct).ConfigureAwait(false);
+                return await store.CreateAsync(key, CheckedEncoder(obj), ct).ConfigureAwait(false);
             }
             catch (KeyExistsException) when (!string.IsNullOrEmpty(generateName) && attempt < 8)
             {
@@ -145,7 +144,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
                 throw ApiException.Conflict(definition.Group, definition.Plural, name);
             }
 
-            var (updated, entries) = await PrepareUpdateAsync(scope, name, desired, old, current.Value, ct).ConfigureAwait(false);
+            var updated = await PrepareUpdateAsync(scope, name, desired, old, ct).ConfigureAwait(false);
             ObjectFields.Metadata(updated)["resourceVersion"] = ObjectEncoding.Rv(current.ModRevision);
             if (JsonNode.DeepEquals(updated, old))
             {
@@ -159,7 +158,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
             {
                 return deleteNow
                     ? await store.DeleteAsync(key, current.ModRevision, CheckedEncoder(updated), ct).ConfigureAwait(false)
-                    : await store.UpdateAsync(key, current.ModRevision, CheckedEncoder(updated, entries), ct).ConfigureAwait(false);
+                    : await store.UpdateAsync(key, current.ModRevision, CheckedEncoder(updated), ct).ConfigureAwait(false);
             }
             catch (RevisionConflictException) when (string.IsNullOrEmpty(precondition) && attempt < MaxConflictRetries)
             {
@@ -247,8 +246,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         }
     }
 
-    private async ValueTask<(JsonObject Updated, IReadOnlyList<ManagedFieldsEntry>? Entries)> PrepareUpdateAsync(RequestScope scope, string name, JsonObject desired,
-        JsonObject old, byte[] oldBytes, CancellationToken ct)
+    private async ValueTask<JsonObject> PrepareUpdateAsync(RequestScope scope, string name, JsonObject desired, JsonObject old, CancellationToken ct)
     {
         var definition = scope.Definition;
         desired["apiVersion"] = definition.ApiVersion;
@@ -303,12 +301,12 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         // Generation counts changes of intent: anything outside metadata and status.
         var generation = ObjectFields.Generation(old);
         newMeta["generation"] = SpecChanged(updated, old) ? generation + 1 : Math.Max(generation, 1);
-        var entries = TrackManagedFields(scope, updated, desired, old, oldBytes);
+        TrackManagedFields(scope, updated, desired, old);
         foreach (var plugin in admission)
         {
             await plugin.AdmitAsync(scope, AdmissionOperation.Update, updated, old, ct).ConfigureAwait(false);
         }
-        return (updated, entries);
+        return updated;
     }
 
     // A copy of old with the status of desired, in old's place when it had one (field order shows in the stored
@@ -392,13 +390,10 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         meta["namespace"] = scope.Namespace;
     }
 
-    // With the managedFields entries the object carries, remembered for the stored bytes so that the next write of
-    // this object need not decode them again.
-    private RevisionEncoder CheckedEncoder(JsonObject obj, IReadOnlyList<ManagedFieldsEntry>? entries = null) => revision =>
+    private static RevisionEncoder CheckedEncoder(JsonObject obj) => revision =>
     {
         var bytes = ObjectEncoding.EncodeAt(obj, revision);
         if (bytes.Length > MaxObjectBytes) throw ApiException.TooLarge($"Request entity too large: the object is {bytes.Length} bytes, the limit is {MaxObjectBytes}");
-        if (entries is { Count: > 0 }) _storedEntries.AddOrUpdate(bytes, entries);
         return bytes;
     };
 
