@@ -52,6 +52,10 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
             await informer.WaitForSyncAsync(CancellationToken.None);
             clock.Restart();
             fixture.Requests.Reset();
+            // CPU and allocations tell the cost of the run apart from what other processes on the machine take.
+            var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+            var allocatedAtStart = GC.GetTotalAllocatedBytes();
+            var gcsAtStart = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
             var api = fixture.Client.Resource<WorkloadObject>();
             await Parallel.ForEachAsync(Enumerable.Range(0, workloads), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
             {
@@ -68,6 +72,9 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
                 await Task.Delay(200);
             }
             var allReady = clock.Elapsed;
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart;
+            var allocated = GC.GetTotalAllocatedBytes() - allocatedAtStart;
+            var gcs = (GC.CollectionCount(0) - gcsAtStart.Item1, GC.CollectionCount(1) - gcsAtStart.Item2, GC.CollectionCount(2) - gcsAtStart.Item3);
             peak = Math.Max(peak, Process.GetCurrentProcess().WorkingSet64);
             var latencies = ready.Select(r => (r.Value - created[r.Key]).TotalMilliseconds).Order().ToList();
             double P(double q) => latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
@@ -85,6 +92,8 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
                 .Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {(double)c.Value / total:F2}"))));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"writes per instance: {(double)fixture.Requests.Counts.Where(c => !c.Key.EndsWith(" Get", StringComparison.Ordinal) && !c.Key.EndsWith(" List", StringComparison.Ordinal) && !c.Key.EndsWith(" conflict", StringComparison.Ordinal)).Sum(c => c.Value) / total:F2}, " +
                 $"reads per instance: {(double)fixture.Requests.Counts.Where(c => c.Key.EndsWith(" Get", StringComparison.Ordinal) || c.Key.EndsWith(" List", StringComparison.Ordinal)).Sum(c => c.Value) / total:F2}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"process CPU {cpu.TotalSeconds:F1} s ({cpu.TotalMilliseconds / total:F1} ms/instance); allocated {allocated / (1024.0 * 1024 * 1024):F2} GiB ({allocated / total / 1024} KiB/instance); GCs gen0 {gcs.Item1}, gen1 {gcs.Item2}, gen2 {gcs.Item3}"));
             await stop.CancelAsync();
             try
             {

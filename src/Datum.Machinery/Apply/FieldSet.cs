@@ -13,7 +13,8 @@ namespace Datum.Machinery.Apply;
 /// </summary>
 public sealed class FieldSet : IEquatable<FieldSet>
 {
-    private readonly SortedDictionary<string, FieldSet> _children = new(StringComparer.Ordinal);
+    // Unordered: the set operations only look children up; the two outputs that show order (FieldsV1, Paths) sort.
+    private readonly Dictionary<string, FieldSet> _children = new(StringComparer.Ordinal);
 
     /// <summary>Whether the path leading to this node is itself in the set.</summary>
     public bool IsMember { get; private set; }
@@ -22,7 +23,18 @@ public sealed class FieldSet : IEquatable<FieldSet>
     public IReadOnlyDictionary<string, FieldSet> Children => _children;
 
     /// <summary>True when no path below (or at) this node is a member.</summary>
-    public bool IsEmpty => !IsMember && _children.Values.All(c => c.IsEmpty);
+    public bool IsEmpty
+    {
+        get
+        {
+            if (IsMember) return false;
+            foreach (var child in _children.Values)
+            {
+                if (!child.IsEmpty) return false;
+            }
+            return true;
+        }
+    }
 
     /// <summary>The path element of a field or map key.</summary>
     public static string Field(string name) => "f:" + name;
@@ -30,12 +42,21 @@ public sealed class FieldSet : IEquatable<FieldSet>
     /// <summary>The path element of a map-list item, from the values of its <paramref name="keys"/>.</summary>
     public static string Key(JsonObject item, IReadOnlyList<string> keys)
     {
-        var key = new JsonObject();
-        foreach (var name in keys.Order(StringComparer.Ordinal))
+        // Written straight from the item (no copy of its key fields): the same JSON as an object of them in key order.
+        IEnumerable<string> ordered = keys.Count == 1 ? keys : keys.Order(StringComparer.Ordinal);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
+        using (var writer = new Utf8JsonWriter(buffer, JsonWriting.Options))
         {
-            if (item[name] is { } value) key[name] = value.DeepClone();
+            writer.WriteStartObject();
+            foreach (var name in ordered)
+            {
+                if (item[name] is not { } value) continue;
+                writer.WritePropertyName(name);
+                value.WriteTo(writer);
+            }
+            writer.WriteEndObject();
         }
-        return "k:" + Compact(key);
+        return "k:" + Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>The path element of a set-list item.</summary>
@@ -123,6 +144,25 @@ public sealed class FieldSet : IEquatable<FieldSet>
         return result;
     }
 
+    /// <summary>
+    /// Removes, in place, the child <paramref name="element"/> of the child <paramref name="parent"/> (or the child
+    /// <paramref name="element"/> itself when <paramref name="parent"/> is null). For sets this code owns.
+    /// </summary>
+    internal void RemoveInPlace(string? parent, string element)
+    {
+        var node = this;
+        if (parent is not null && !_children.TryGetValue(parent, out node)) return;
+        node._children.Remove(element);
+    }
+
+    /// <summary>Makes the child <paramref name="element"/> a non-member, in place, dropping it when nothing is left below.</summary>
+    internal void UnmarkChildInPlace(string element)
+    {
+        if (!_children.TryGetValue(element, out var child)) return;
+        child.IsMember = false;
+        if (child.IsEmpty) _children.Remove(element);
+    }
+
     /// <summary>Only the paths at and below the child <paramref name="element"/>.</summary>
     public FieldSet OnlySubtree(string element)
     {
@@ -151,7 +191,7 @@ public sealed class FieldSet : IEquatable<FieldSet>
         static IEnumerable<IReadOnlyList<string>> Walk(FieldSet node, List<string> prefix)
         {
             if (node.IsMember && prefix.Count > 0) yield return prefix.ToArray();
-            foreach (var (element, child) in node._children)
+            foreach (var (element, child) in node.Sorted())
             {
                 prefix.Add(element);
                 foreach (var path in Walk(child, prefix)) yield return path;
@@ -164,7 +204,7 @@ public sealed class FieldSet : IEquatable<FieldSet>
     public JsonObject ToFieldsV1()
     {
         var result = new JsonObject();
-        foreach (var (element, child) in _children)
+        foreach (var (element, child) in Sorted())
         {
             if (child.IsEmpty) continue;
             var json = child.ToFieldsV1();
@@ -242,15 +282,39 @@ public sealed class FieldSet : IEquatable<FieldSet>
     public bool Equals(FieldSet? other)
     {
         if (other is null) return false;
+        if (ReferenceEquals(this, other)) return true;
         if (IsMember != other.IsMember) return false;
-        var mine = _children.Where(c => !c.Value.IsEmpty).ToList();
-        var theirs = other._children.Where(c => !c.Value.IsEmpty).ToList();
-        if (mine.Count != theirs.Count) return false;
-        for (var i = 0; i < mine.Count; i++)
+        var count = 0;
+        foreach (var (element, child) in _children)
         {
-            if (mine[i].Key != theirs[i].Key || !mine[i].Value.Equals(theirs[i].Value)) return false;
+            if (child.IsEmpty) continue;
+            count++;
+            if (!other._children.TryGetValue(element, out var theirs) || !child.Equals(theirs)) return false;
         }
-        return true;
+        foreach (var child in other._children.Values)
+        {
+            if (!child.IsEmpty) count--;
+        }
+        return count == 0;
+    }
+
+    /// <summary>Whether any path is in both sets (what <see cref="Intersection"/> would find, without building it).</summary>
+    public bool Overlaps(FieldSet other)
+    {
+        if (IsMember && other.IsMember) return true;
+        var (small, large) = _children.Count <= other._children.Count ? (this, other) : (other, this);
+        foreach (var (element, child) in small._children)
+        {
+            if (large._children.TryGetValue(element, out var theirs) && child.Overlaps(theirs)) return true;
+        }
+        return false;
+    }
+
+    private List<KeyValuePair<string, FieldSet>> Sorted()
+    {
+        var list = new List<KeyValuePair<string, FieldSet>>(_children);
+        list.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return list;
     }
 
     /// <inheritdoc/>

@@ -103,13 +103,20 @@ public static class ManagedFields
     /// <summary>The set without fields the server owns (apiVersion, kind, name, namespace, uid, resourceVersion, ...).</summary>
     public static FieldSet WithoutSystemFields(FieldSet set)
     {
-        var result = set.WithoutSubtree(FieldSet.Field("apiVersion")).WithoutSubtree(FieldSet.Field("kind"));
-        foreach (var name in SystemMetadata) result = result.WithoutSubtree(FieldSet.Field("metadata"), FieldSet.Field(name));
+        // One copy, trimmed in place: this runs twice on every write.
+        var result = set.Clone();
+        result.RemoveInPlace(null, ApiVersionElement);
+        result.RemoveInPlace(null, KindElement);
+        foreach (var element in SystemMetadataElements) result.RemoveInPlace(MetadataElement, element);
         // metadata itself is always there; only what is inside it is owned.
-        var metadata = new FieldSet();
-        metadata.Insert([FieldSet.Field("metadata")]);
-        return result.Difference(metadata);
+        result.UnmarkChildInPlace(MetadataElement);
+        return result;
     }
+
+    private static readonly string ApiVersionElement = FieldSet.Field("apiVersion");
+    private static readonly string KindElement = FieldSet.Field("kind");
+    private static readonly string MetadataElement = FieldSet.Field("metadata");
+    private static readonly string[] SystemMetadataElements = [.. SystemMetadata.Select(FieldSet.Field)];
 
     /// <summary>
     /// Records a non-apply write by <paramref name="manager"/>: it takes the fields that changed from
@@ -134,6 +141,12 @@ public static class ManagedFields
             {
                 previous = entry;
                 mineAt = result.Count;
+                continue;
+            }
+            // Most writes touch fields other managers do not own: keep those entries without copying their sets.
+            if (!entry.Fields.Overlaps(changed) && !entry.Fields.Overlaps(removed))
+            {
+                if (!entry.Fields.IsEmpty) result.Add(entry);
                 continue;
             }
             var fields = entry.Fields.Difference(changed).Difference(removed);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Datum.Machinery.Schema;
 
@@ -39,8 +40,8 @@ public static class SchemaFields
                 return MergeKind.Map;
             case JsonArray array:
                 var type = schema is null ? null : Extension(schema, "x-kubernetes-list-type");
-                if (type == "set") return array.All(i => i is JsonValue) ? MergeKind.SetList : MergeKind.Atomic;
-                if (type == "map" && MapKeys(schema).Count > 0) return array.All(i => i is JsonObject) ? MergeKind.MapList : MergeKind.Atomic;
+                if (type == "set") return AllValues(array) ? MergeKind.SetList : MergeKind.Atomic;
+                if (type == "map" && MapKeys(schema).Count > 0) return AllObjects(array) ? MergeKind.MapList : MergeKind.Atomic;
                 return MergeKind.Atomic;
             default:
                 return MergeKind.Atomic;
@@ -48,10 +49,33 @@ public static class SchemaFields
     }
 
     /// <summary>The <c>x-kubernetes-list-map-keys</c> of a list schema.</summary>
-    public static IReadOnlyList<string> MapKeys(SchemaNode? schema)
+    public static IReadOnlyList<string> MapKeys(SchemaNode? schema) => schema is null ? [] : MapKeysCache.GetValue(schema, ReadMapKeys);
+
+    // Every write compares objects field by field and looks the keys of each map-list item up: read them once per schema.
+    private static readonly ConditionalWeakTable<SchemaNode, string[]> MapKeysCache = new();
+
+    private static string[] ReadMapKeys(SchemaNode schema)
     {
-        if (schema?.Extensions is null || !schema.Extensions.TryGetValue("x-kubernetes-list-map-keys", out var keys) || keys is not JsonArray array) return [];
-        return array.Select(k => k is JsonValue v && v.TryGetValue<string>(out var s) ? s : null).OfType<string>().ToList();
+        if (schema.Extensions is null || !schema.Extensions.TryGetValue("x-kubernetes-list-map-keys", out var keys) || keys is not JsonArray array) return [];
+        return [.. array.Select(k => k is JsonValue v && v.TryGetValue<string>(out var s) ? s : null).OfType<string>()];
+    }
+
+    private static bool AllValues(JsonArray array)
+    {
+        foreach (var item in array)
+        {
+            if (item is not JsonValue) return false;
+        }
+        return true;
+    }
+
+    private static bool AllObjects(JsonArray array)
+    {
+        foreach (var item in array)
+        {
+            if (item is not JsonObject) return false;
+        }
+        return true;
     }
 
     /// <summary>The schema of field or key <paramref name="name"/> of an object, or null when unknown (granular by key below).</summary>

@@ -37,7 +37,7 @@ public sealed class InProcessTransport(ResourceStore store, ResourceCatalog cata
                 ApiVerb.Get => Ok((await store.GetAsync(scope, request.Name!, ct).ConfigureAwait(false)).Value),
                 ApiVerb.List => await ListAsync(scope, request, ct).ConfigureAwait(false),
                 ApiVerb.Create => await CreateAsync(scope, request, ct).ConfigureAwait(false),
-                ApiVerb.Update => Ok((await store.UpdateAsync(scope, request.Name!, _ => DecodeObject(request, scope), requireResourceVersion: true, ct).ConfigureAwait(false)).Value),
+                ApiVerb.Update => Ok((await store.ReplaceAsync(scope, request.Name!, DecodeObject(request, scope), requireResourceVersion: true, ct).ConfigureAwait(false)).Value),
                 ApiVerb.Patch => await PatchAsync(scope, request, ct).ConfigureAwait(false),
                 ApiVerb.Delete => await DeleteAsync(scope, request, ct).ConfigureAwait(false),
                 _ => throw ApiException.MethodNotAllowed($"{request.Verb} is not a request/response verb"),

@@ -8,7 +8,7 @@ public static class UpdateHandler
     {
         var body = await RequestBody.ReadAsync(request.Http.Request, request.Aborted).ConfigureAwait(false);
         var obj = RequestBody.DecodeObject(RequestBody.MediaType(request.Http.Request), body, request.Scope);
-        var stored = await request.Store.UpdateAsync(request.Scope, request.Info.Name!, _ => obj, requireResourceVersion: true, request.Aborted).ConfigureAwait(false);
+        var stored = await request.Store.ReplaceAsync(request.Scope, request.Info.Name!, obj, requireResourceVersion: true, request.Aborted).ConfigureAwait(false);
         ResponseWriter.AddWarnings(request.Http, request.Scope);
         await ResponseWriter.WriteObjectAsync(request.Http, 200, CustomResources.CustomResourceVersions.Present(request.Scope.Definition, stored.Value), request.Aborted).ConfigureAwait(false);
     }

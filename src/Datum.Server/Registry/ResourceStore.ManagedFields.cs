@@ -90,25 +90,53 @@ public sealed partial class ResourceStore
             meta.Remove("managedFields");
             return;
         }
-        // Managed fields the client sent replace the stored ones; an empty list or none keeps the stored ones.
-        var entries = ManagedFields.Decode(sent) ??
-            (old?["metadata"] is JsonObject oldMeta ? ManagedFields.Decode(oldMeta["managedFields"]) : null) ?? [];
+        // Managed fields the client sent replace the stored ones; an empty list or none keeps the stored ones. A client
+        // that sends back what it read (most controllers) sends the stored ones.
+        var stored = old?["metadata"] is JsonObject oldMeta ? oldMeta["managedFields"] as JsonArray : null;
+        var entries = sent is JsonArray { Count: > 0 } && !JsonNode.DeepEquals(sent, stored) ? ManagedFields.Decode(sent) : null;
+        var fromStored = false;
+        if (entries is null)
+        {
+            entries = ManagedFields.Decode(stored);
+            fromStored = entries is not null;
+        }
+        entries ??= [];
         var definition = scope.Definition;
         var recorded = ManagedFields.RecordUpdate(definition.Schema, entries, old, updated, scope.FieldManager ?? "unknown", definition.ApiVersion,
             scope.Subresource, ObjectFields.FormatTime(time.GetUtcNow()), FieldScope(scope));
-        if (recorded.Count > 0) meta["managedFields"] = ManagedFields.Encode(recorded);
-        else meta.Remove("managedFields");
+        if (fromStored && SameEntries(recorded, entries))
+        {
+            // Unchanged entries encode to what is stored (the server wrote it, in this same form): keep that JSON.
+            if (!JsonNode.DeepEquals(meta["managedFields"], stored)) meta["managedFields"] = stored!.DeepClone();
+        }
+        else if (recorded.Count > 0)
+        {
+            meta["managedFields"] = ManagedFields.Encode(recorded);
+        }
+        else
+        {
+            meta.Remove("managedFields");
+        }
+    }
+
+    private static bool SameEntries(IReadOnlyList<ManagedFieldsEntry> a, IReadOnlyList<ManagedFieldsEntry> b)
+    {
+        if (a.Count != b.Count) return false;
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (!ReferenceEquals(a[i], b[i])) return false;
+        }
+        return true;
     }
 
     // Writes to the main resource of a kind with a status subresource never own status; /status writes own only status.
     private static Func<FieldSet, FieldSet>? FieldScope(RequestScope scope)
     {
         if (!scope.Definition.HasStatusSubresource) return null;
-        var status = FieldSet.Field("status");
-        if (scope.Subresource == "status")
-        {
-            return set => set.OnlySubtree(status);
-        }
-        return set => set.WithoutSubtree(status);
+        return scope.Subresource == "status" ? s_onlyStatus : s_withoutStatus;
     }
+
+    private static readonly string s_status = FieldSet.Field("status");
+    private static readonly Func<FieldSet, FieldSet> s_onlyStatus = set => set.OnlySubtree(s_status);
+    private static readonly Func<FieldSet, FieldSet> s_withoutStatus = set => set.WithoutSubtree(s_status);
 }

@@ -102,7 +102,18 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
     /// <paramref name="computeDesired"/> gets a private copy of the current object with its resourceVersion
     /// removed; a resourceVersion in its result is the caller's precondition.
     /// </summary>
-    public async Task<StoredObject> UpdateAsync(RequestScope scope, string name, Func<JsonObject, JsonObject> computeDesired, bool requireResourceVersion, CancellationToken ct)
+    public Task<StoredObject> UpdateAsync(RequestScope scope, string name, Func<JsonObject, JsonObject> computeDesired, bool requireResourceVersion, CancellationToken ct) =>
+        UpdateCoreAsync(scope, name, computeDesired, null, requireResourceVersion, ct);
+
+    /// <summary>
+    /// Replaces an object with <paramref name="desired"/> (a PUT): the same as <see cref="UpdateAsync"/> with a
+    /// function that ignores the current object, without copying the current object for it.
+    /// </summary>
+    public Task<StoredObject> ReplaceAsync(RequestScope scope, string name, JsonObject desired, bool requireResourceVersion, CancellationToken ct) =>
+        UpdateCoreAsync(scope, name, null, desired, requireResourceVersion, ct);
+
+    private async Task<StoredObject> UpdateCoreAsync(RequestScope scope, string name, Func<JsonObject, JsonObject>? computeDesired, JsonObject? replacement,
+        bool requireResourceVersion, CancellationToken ct)
     {
         var definition = scope.Definition;
         var key = StorageKeys.ObjectKey(scope.Cluster, definition, scope.Namespace, name);
@@ -110,9 +121,18 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         {
             var current = await store.GetAsync(key, ct).ConfigureAwait(false) ?? throw NotFound(scope, name);
             var old = ObjectEncoding.Decode(current.Value);
-            var input = (JsonObject)old.DeepClone();
-            ObjectFields.Metadata(input).Remove("resourceVersion");
-            var desired = computeDesired(input);
+            JsonObject desired;
+            if (replacement is not null)
+            {
+                // Preparing the write changes the object; only an unconditional write can come round again and needs it pristine.
+                desired = string.IsNullOrEmpty(ObjectFields.ResourceVersion(replacement)) ? (JsonObject)replacement.DeepClone() : replacement;
+            }
+            else
+            {
+                var input = (JsonObject)old.DeepClone();
+                ObjectFields.Metadata(input).Remove("resourceVersion");
+                desired = computeDesired!(input);
+            }
             var precondition = ObjectFields.ResourceVersion(desired);
             if (string.IsNullOrEmpty(precondition) && requireResourceVersion && !definition.Strategy.AllowUnconditionalUpdate)
             {
@@ -241,10 +261,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         if (scope.Subresource == "status")
         {
             // A status write changes status only; everything else stays as stored.
-            updated = (JsonObject)old.DeepClone();
-            var status = desired["status"]?.DeepClone();
-            if (status is null) updated.Remove("status");
-            else updated["status"] = status;
+            updated = WithStatus(old, desired);
         }
         else
         {
@@ -290,6 +307,28 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
             await plugin.AdmitAsync(scope, AdmissionOperation.Update, updated, old, ct).ConfigureAwait(false);
         }
         return updated;
+    }
+
+    // A copy of old with the status of desired, in old's place when it had one (field order shows in the stored
+    // bytes); the status moves over from desired, which the write owns and reads nothing else of but metadata.
+    private static JsonObject WithStatus(JsonObject old, JsonObject desired)
+    {
+        var status = desired["status"];
+        if (status is not null) desired.Remove("status");
+        var result = new JsonObject();
+        foreach (var (key, value) in old)
+        {
+            if (key == "status")
+            {
+                if (status is not null) result.Add(key, status);
+            }
+            else
+            {
+                result.Add(key, value?.DeepClone());
+            }
+        }
+        if (status is not null && !old.ContainsKey("status")) result.Add("status", status);
+        return result;
     }
 
     private static bool SpecChanged(JsonObject a, JsonObject b)
