@@ -44,6 +44,9 @@ run() { # who kubeconfig round
   taskset -c 1 $BENCH --kubeconfig "$2" --namespace "$ns" --scenario create --objects 1 --duration "$DURATION" --output "$OUT/$1-create-$3.md" >/dev/null 2>>"$OUT/bench.err"
   printf '%s\t%s\t%s\t%s\t%s\n' "$3" "$1" "$(value 'get (8 clients)' 'gets/s' "$OUT/$1-get-$3.md")" "$(value 'get (8 clients)' 'latency p99' "$OUT/$1-get-$3.md")" "$(value 'create (8 clients)' 'creates/s' "$OUT/$1-create-$3.md")" | tee -a "$OUT/rounds.tsv"
 }
+# One discarded round each first: the first runs pay for JIT and cold caches, which would favour whoever runs later.
+run admin "$KUBECONFIG" warmup >/dev/null; run user "$OUT/user.kubeconfig" warmup >/dev/null
+sed -i '/^warmup/d' "$OUT/rounds.tsv"
 echo -e "round\twho\tgets/s\tget p99\tcreates/s (8 clients)"
 for r in $(seq 1 "$ROUNDS"); do
   if (( r % 2 )); then run admin "$KUBECONFIG" "$r"; run user "$OUT/user.kubeconfig" "$r"; else run user "$OUT/user.kubeconfig" "$r"; run admin "$KUBECONFIG" "$r"; fi
