@@ -267,7 +267,15 @@ public sealed partial class RevisionedStore : IRevisionedStore
             return;
         }
         _queue.Writer.TryComplete();
-        await _shutdown.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _shutdown.CancelAsync().ConfigureAwait(false);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.All(inner => inner is ObjectDisposedException))
+        {
+            // A driver's cancellation callback can race its own connection's teardown (Npgsql after the server
+            // restarted); the loops still see the token cancelled, and shutdown goes on.
+        }
         await _compactionLoop.ConfigureAwait(false);
         await _writerLoop.ConfigureAwait(false);
         await _feedLoop.ConfigureAwait(false);
