@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Datum.Runtime.Api.Kinds;
 using Datum.Runtime.Client;
+using Datum.Testing;
 
 namespace Datum.Runtime.Tests;
 
@@ -11,12 +12,12 @@ public sealed class CommandTests
     [Fact]
     public async Task Datum_controllers_runs_against_datum_server_takes_the_lease_and_releases_it_on_sigterm()
     {
-        await using var server = await ServerProcess.StartAsync("server");
+        await using var server = await DatumProcess.StartAsync("server");
         await using var transport = HttpApiTransport.FromKubeconfig(server.KubeconfigPath);
         var leases = new KubeClient(transport).Resource<Lease>();
 
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { ServerProcess.DatumDll, "controllers", "--kubeconfig", server.KubeconfigPath, "--metrics-bind-address", "127.0.0.1:0" }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { DatumProcess.DatumDll, "controllers", "--kubeconfig", server.KubeconfigPath, "--metrics-bind-address", "127.0.0.1:0" }) psi.ArgumentList.Add(a);
         using var process = Process.Start(psi)!;
         var output = new System.Text.StringBuilder();
         var metricsUrl = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -57,7 +58,7 @@ public sealed class CommandTests
     [Fact]
     public async Task Kill_9_of_the_leading_controllers_process_hands_the_lease_to_the_standby()
     {
-        await using var server = await ServerProcess.StartAsync("server");
+        await using var server = await DatumProcess.StartAsync("server");
         await using var transport = HttpApiTransport.FromKubeconfig(server.KubeconfigPath);
         var leases = new KubeClient(transport).Resource<Lease>();
         async Task<string?> HolderAsync() => (await leases.TryGetAsync("kube-system", "datum-controller-manager"))?.Spec.HolderIdentity;
@@ -84,7 +85,7 @@ public sealed class CommandTests
     private static ControllersProcess StartControllers(string kubeconfig)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { ServerProcess.DatumDll, "controllers", "--kubeconfig", kubeconfig, "--metrics-bind-address", "127.0.0.1:0" }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { DatumProcess.DatumDll, "controllers", "--kubeconfig", kubeconfig, "--metrics-bind-address", "127.0.0.1:0" }) psi.ArgumentList.Add(a);
         var process = Process.Start(psi)!;
         var metrics = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>

@@ -4,6 +4,7 @@ using Datum.Runtime.Api.Kinds;
 using Datum.Runtime.Client;
 using Datum.Runtime.Informers;
 using Xunit.Abstractions;
+using Datum.Testing;
 
 namespace Datum.Runtime.Tests;
 
@@ -61,7 +62,7 @@ public sealed class InformerTests(ITestOutputHelper output)
     public async Task Cache_equals_server_after_random_writes_and_a_kill_9_restart()
     {
         var total = int.TryParse(Environment.GetEnvironmentVariable("DATUM_RUNTIME_CHAOS_OPS"), out var n) ? n : 10_000;
-        await using var server = await ServerProcess.StartAsync();
+        await using var server = await DatumProcess.StartAsync("up");
         await using var transport = HttpApiTransport.FromKubeconfig(server.KubeconfigPath);
         var client = new KubeClient(transport);
         await client.Resource<Namespace>().CreateAsync(new Namespace { Metadata = new() { Name = "chaos" } });

@@ -45,6 +45,9 @@ public sealed class DatumProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The <c>datum</c> executable next to the test assembly, for tests that start other commands of it.</summary>
+    public static string DatumDll => Path.Combine(AppContext.BaseDirectory, "datum.dll");
+
     /// <summary>Starts <c>datum {command}</c> (<c>server</c> or <c>up</c>) and waits until it serves.</summary>
     public static async Task<DatumProcess> StartAsync(string command = "server")
     {
@@ -60,7 +63,7 @@ public sealed class DatumProcess : IAsyncDisposable
     private async Task LaunchAsync()
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "datum.dll"), _command, "--data-dir", DataDir, "--secure-port", Port.ToString(CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { DatumDll, _command, "--data-dir", DataDir, "--secure-port", Port.ToString(CultureInfo.InvariantCulture) })
         {
             psi.ArgumentList.Add(a);
         }
