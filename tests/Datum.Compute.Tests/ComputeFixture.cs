@@ -12,6 +12,7 @@ using Datum.Runtime.Client;
 using Datum.Runtime.Hosting;
 using Datum.Runtime.InProcess;
 using Datum.Server.Hosting;
+using Datum.Testing;
 
 namespace Datum.Compute.Tests;
 
@@ -19,67 +20,38 @@ namespace Datum.Compute.Tests;
 /// A server with networking and compute (admission included) in this process, the simulated Locations, and one manager
 /// running the networking and compute controllers and both halves of the simulated provider on the platform plane.
 /// </summary>
-public sealed class ComputeFixture : IAsyncLifetime
+public sealed class ComputeFixture : InProcessControlPlaneFixture
 {
     private static int s_counter;
-    private readonly string _dir = Directory.CreateTempSubdirectory("datum-compute-").FullName;
-    private readonly CancellationTokenSource _stop = new();
-    private Task _running = Task.CompletedTask;
-
-    public DatumServer Server { get; private set; } = null!;
-    public KubeClient Client { get; private set; } = null!;
 
     /// <summary>The requests every client of the fixture made, per kind and verb.</summary>
     public CountingTransport Requests { get; private set; } = null!;
-    public Manager Manager { get; private set; } = null!;
 
     public ComputeFixture()
         : this(TimeSpan.FromMilliseconds(20))
     {
     }
 
-    internal ComputeFixture(TimeSpan latency) => Latency = latency;
+    internal ComputeFixture(TimeSpan latency)
+        : base("datum-compute-") => Latency = latency;
 
     /// <summary>Provider latency; zero for benchmarks.</summary>
     public TimeSpan Latency { get; }
 
     public static string UniqueName(string prefix) => $"{prefix}-{Interlocked.Increment(ref s_counter)}-{Environment.ProcessId % 1000}";
 
-    public async Task InitializeAsync()
+    protected override DatumServerOptions AddServices(DatumServerOptions options) => options.AddNetworking().AddCompute();
+
+    protected override IApiTransport Transport(IApiTransport inProcess) => Requests = new CountingTransport(inProcess);
+
+    protected override async Task SetUpAsync()
     {
-        Server = await DatumServer.StartAsync(new DatumServerOptions { DataDirectory = _dir, SecurePort = 0 }.AddNetworking().AddCompute(), CancellationToken.None);
-        Requests = new CountingTransport(new InProcessTransport(Server.Resources, Server.Catalog));
-        Client = new KubeClient(Requests);
         await SimulatedLocations.EnsureAsync(Client, CancellationToken.None);
-        Manager = new Manager(Client);
         var options = new SimulatedProviderOptions { Latency = Latency };
         NetworkingControllers.Setup(Manager);
         NetworkingControllers.SetupSimulatedProvider(Manager, options);
         ComputeControllers.Setup(Manager);
         ComputeControllers.SetupSimulatedProvider(Manager, options);
-        _running = Task.Run(() => Manager.RunAsync(_stop.Token));
-        await Manager.WaitForReadyAsync(CancellationToken.None);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        try
-        {
-            await _running;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        await Server.DisposeAsync();
-        _stop.Dispose();
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 
     public async Task<string> NamespaceAsync(string prefix)
@@ -124,17 +96,6 @@ public sealed class ComputeFixture : IAsyncLifetime
     {
         await EventuallyAsync(condition, "condition");
         return true;
-    }
-
-    /// <summary>Polls with a generous deadline; never asserts timings.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int timeoutSeconds = 120)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"not true within {timeoutSeconds} s: {what}");
-            await Task.Delay(50);
-        }
     }
 }
 

@@ -8,54 +8,22 @@ using Datum.Runtime.Client;
 using Datum.Runtime.Hosting;
 using Datum.Runtime.InProcess;
 using Datum.Server.Hosting;
+using Datum.Testing;
 
 namespace Datum.Networking.Tests;
 
 /// <summary>A real server (temp data directory) with networking, the simulated Locations, and a manager running the networking controllers and the simulated provider.</summary>
-public sealed class ControllersFixture : IAsyncLifetime
+public sealed class ControllersFixture() : InProcessControlPlaneFixture("datum-netctl-")
 {
     private static int s_counter;
-    private readonly string _dir = Directory.CreateTempSubdirectory("datum-netctl-").FullName;
-    private readonly CancellationTokenSource _stop = new();
-    private Task _running = Task.CompletedTask;
 
-    public DatumServer Server { get; private set; } = null!;
+    protected override DatumServerOptions AddServices(DatumServerOptions options) => options.AddResourceManager().AddNetworking();
 
-    public KubeClient Client { get; private set; } = null!;
-
-    public Manager Manager { get; private set; } = null!;
-
-    public async Task InitializeAsync()
+    protected override async Task SetUpAsync()
     {
-        Server = await DatumServer.StartAsync(new DatumServerOptions { DataDirectory = _dir, SecurePort = 0 }.AddResourceManager().AddNetworking(), CancellationToken.None);
-        Client = new KubeClient(new InProcessTransport(Server.Resources, Server.Catalog));
         await SimulatedLocations.EnsureAsync(Client, CancellationToken.None);
-        Manager = new Manager(Client);
         NetworkingControllers.Setup(Manager);
         NetworkingControllers.SetupSimulatedProvider(Manager, new SimulatedProviderOptions { Latency = TimeSpan.FromMilliseconds(20) });
-        _running = Task.Run(() => Manager.RunAsync(_stop.Token));
-        await Manager.WaitForReadyAsync(CancellationToken.None);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        try
-        {
-            await _running;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        await Server.DisposeAsync();
-        _stop.Dispose();
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 
     public async Task<string> NamespaceAsync(string prefix)
@@ -86,17 +54,6 @@ public sealed class ControllersFixture : IAsyncLifetime
             Metadata = new ObjectMeta { Name = name, Namespace = ns },
             Spec = new NetworkInterfaceClaimSpec { Network = new NameRef { Name = "net" }, Location = new NameRef { Name = location }, ReclaimPolicy = reclaim },
         });
-
-    /// <summary>Polls with a generous deadline; never asserts timings.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int timeoutSeconds = 120)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"not true within {timeoutSeconds} s: {what}");
-            await Task.Delay(50);
-        }
-    }
 
     public static bool Is(ConditionsStatus? status, string type, string value, string? reason = null) =>
         status?.Conditions?.FirstOrDefault(c => c.Type == type) is { } c && c.Status == value && (reason is null || c.Reason == reason);

@@ -4,6 +4,7 @@ using Datum.Networking.Ipam;
 using Datum.Runtime.Api;
 using Datum.Runtime.Client;
 using static Datum.Networking.Tests.ControllersFixture;
+using static Datum.Testing.InProcessControlPlaneFixture;
 
 namespace Datum.Networking.Tests;
 
