@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Datum.Compute.Apis.Compute.V1Alpha;
 using Datum.Compute.Apis.Compute.V1Alpha.Types;
 using Datum.Networking.Apis.Networking.V1Alpha;
@@ -42,7 +41,7 @@ internal sealed class InstanceController(Manager manager) : IReconciler
     private static readonly HashSet<string> TransientClaimReasons = new(StringComparer.Ordinal) { "", "Pending", "SubnetPending", "NetworkNotAvailableInLocation" };
 
     // When each new instance became the provider's to report (created ungated, or its gate lifted).
-    private readonly ConcurrentDictionary<(string Cluster, string Uid), long> _waiting = new();
+    private readonly GracePeriods _waiting = new();
 
     public static Controller Setup(Manager manager, int workers = 8) => manager.NewController()
         .For<InstanceObject>()
@@ -80,10 +79,10 @@ internal sealed class InstanceController(Manager manager) : IReconciler
         var cluster = manager.GetCluster(request.Cluster);
         var cached = cluster.Informers.For<InstanceObject>().Cache.Get(request.Namespace, request.Name);
         if (cached is null) return ReconcileResult.Done;
-        var waiting = (request.Cluster, cached.Metadata.Uid ?? "");
+        var uid = cached.Metadata.Uid ?? "";
         if (Finalizers.IsBeingDeleted(cached))
         {
-            _waiting.TryRemove(waiting, out _);
+            _waiting.Forget(request.Cluster, uid);
             return ReconcileResult.Done;
         }
         var api = cluster.Client.Resource<InstanceObject>();
@@ -91,7 +90,7 @@ internal sealed class InstanceController(Manager manager) : IReconciler
         var (allocated, failure) = await EnsureClaimsAsync(cluster, cached, ct).ConfigureAwait(false);
         if (allocated && cached.Spec.Controller?.SchedulingGates?.Any(g => g.Name == ComputeNames.NetworkGate) == true)
         {
-            _waiting[waiting] = TimeProvider.System.GetTimestamp();
+            _waiting.Restart(request.Cluster, uid);
             // The update brings the instance back here (and to its provider) without the gate.
             await ObjectOperations.UpdateAsync(api, request.Namespace, request.Name, i =>
                 i.Metadata.Uid == cached.Metadata.Uid && i.Spec.Controller?.SchedulingGates?.RemoveAll(g => g.Name == ComputeNames.NetworkGate) > 0
@@ -103,11 +102,10 @@ internal sealed class InstanceController(Manager manager) : IReconciler
         var current = ComputeStatus.Get(cached.Status, ComputeConditions.Ready);
         if (current is null && failure is null)
         {
-            var waited = TimeProvider.System.GetElapsedTime(_waiting.GetOrAdd(waiting, _ => TimeProvider.System.GetTimestamp()));
-            var grace = ComputeStatus.Gated(cached) ? GatedGrace : ProviderGrace;
-            if (waited < grace) return ReconcileResult.RequeueAfter(grace - waited);
+            var wait = _waiting.Remaining(request.Cluster, uid, ComputeStatus.Gated(cached) ? GatedGrace : ProviderGrace);
+            if (wait > TimeSpan.Zero) return ReconcileResult.RequeueAfter(wait);
         }
-        _waiting.TryRemove(waiting, out _);
+        _waiting.Forget(request.Cluster, uid);
         if (current is not null && current.Status == (ready ? ConditionStatus.True : ConditionStatus.False) && current.Reason == reason
             && current.Message == message && current.ObservedGeneration == cached.Metadata.Generation)
         {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Datum.Networking.Apis.Networking.V1Alpha;
 using Datum.Networking.Apis.Networking.V1Alpha.Types;
 using Datum.Networking.Ipam;
@@ -21,7 +20,7 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
     // costs one write (and the claim's mirror one) instead of a NotProgrammed placeholder racing the provider's write.
     private static readonly TimeSpan s_providerGrace = TimeSpan.FromSeconds(1);
 
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _firstSeen = new(StringComparer.Ordinal);
+    private readonly GracePeriods _firstSeen = new();
     private readonly OwnWrites _own = new();
 
     public static Controller Setup(Manager manager, AddressBlockAllocator allocator, int workers = 4) => manager.NewController()
@@ -49,7 +48,7 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
         var ns = nic.Metadata.Namespace!;
         if (Finalizers.IsBeingDeleted(nic))
         {
-            _firstSeen.TryRemove(nic.Metadata.Uid ?? "", out _);
+            _firstSeen.Forget(request.Cluster, nic.Metadata.Uid ?? "");
             _own.Forget(nic);
             nic = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
             if (nic is null) return ReconcileResult.Done;
@@ -67,11 +66,10 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
         }
         if (Status.Get(nic.Status, NetworkingConditions.Programmed) is null && nic.Metadata.Uid is { } uid)
         {
-            var now = DateTimeOffset.UtcNow;
-            var wait = _firstSeen.GetOrAdd(uid, now) + s_providerGrace - now;
+            var wait = _firstSeen.Remaining(request.Cluster, uid, s_providerGrace);
             if (wait > TimeSpan.Zero) return ReconcileResult.RequeueAfter(wait);
         }
-        _firstSeen.TryRemove(nic.Metadata.Uid ?? "", out _);
+        _firstSeen.Forget(request.Cluster, nic.Metadata.Uid ?? "");
         var claim = await Cached.GetAsync<NetworkInterfaceClaimObject>(cluster, ns, nic.Spec.ClaimRef?.Name ?? nic.Metadata.Name!, ct).ConfigureAwait(false);
         var bound = claim is not null && claim.Metadata.Uid == nic.Spec.ClaimRef?.Uid && nic.Metadata.OwnerReferences?.Any(r => r.Uid == claim.Metadata.Uid) == true;
         var (prepared, preparedReason, preparedMessage) = await PreparedAsync(cluster, nic, ct).ConfigureAwait(false);
