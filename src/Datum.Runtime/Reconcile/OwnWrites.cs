@@ -1,14 +1,14 @@
 using System.Collections.Concurrent;
 using Datum.Runtime.Api;
 
-namespace Datum.Networking.Controllers;
+namespace Datum.Runtime.Reconcile;
 
 /// <summary>
 /// The resourceVersion each of a reconciler's own writes superseded, per object. A reconcile that finds the cache
 /// still at that version (woken before the cache caught up with the write) has nothing to learn from it: acting on it
 /// would only cost a refused write and a re-read, and the write's own watch event wakes the reconciler again.
 /// </summary>
-internal sealed class OwnWrites
+public sealed class OwnWrites
 {
     private readonly ConcurrentDictionary<string, string> _superseded = new(StringComparer.Ordinal);
 

@@ -1,16 +1,16 @@
 using Datum.Runtime.Api;
 using Datum.Runtime.Clusters;
 
-namespace Datum.Networking.Controllers;
+namespace Datum.Runtime.Reconcile;
 
 /// <summary>
 /// Reads for the hot reconcile paths: the informer cache's copy (shared: never mutate it; write through
-/// <see cref="Datum.Runtime.Reconcile.ObjectOperations.UpdateStatusFromAsync{T}"/>, which clones), else the server.
+/// <see cref="ObjectOperations.UpdateStatusFromAsync{T}"/>, which clones), else the server.
 /// A cached copy may be a little stale; the writes made from it carry its resourceVersion, so staleness costs a
 /// conflict and a re-read, never a lost update. Paths that must not act on a stale view (releasing addresses) read
 /// the server.
 /// </summary>
-internal static class Cached
+public static class Cached
 {
     /// <summary>The object from the cache, or from the server when the cache does not have it (yet).</summary>
     public static async Task<T?> GetAsync<T>(ICluster cluster, string? ns, string name, CancellationToken ct) where T : class, IKubeObject<T> =>
