@@ -43,6 +43,8 @@ internal sealed class InstanceController(Manager manager) : IReconciler
     // When each new instance became the provider's to report (created ungated, or its gate lifted).
     private readonly GracePeriods _waiting = new();
 
+    private readonly OwnWrites _own = new();
+
     public static Controller Setup(Manager manager, int workers = 8) => manager.NewController()
         .For<InstanceObject>()
         .Owns<NetworkInterfaceClaimObject>()
@@ -78,11 +80,13 @@ internal sealed class InstanceController(Manager manager) : IReconciler
     {
         var cluster = manager.GetCluster(request.Cluster);
         var cached = cluster.Informers.For<InstanceObject>().Cache.Get(request.Namespace, request.Name);
-        if (cached is null) return ReconcileResult.Done;
+        // A copy this controller has written over teaches nothing: the write's own event brings it back.
+        if (cached is null || _own.IsStale(cached)) return ReconcileResult.Done;
         var uid = cached.Metadata.Uid ?? "";
         if (Finalizers.IsBeingDeleted(cached))
         {
             _waiting.Forget(request.Cluster, uid);
+            _own.Forget(cached);
             return ReconcileResult.Done;
         }
         var api = cluster.Client.Resource<InstanceObject>();
@@ -92,9 +96,9 @@ internal sealed class InstanceController(Manager manager) : IReconciler
         {
             _waiting.Restart(request.Cluster, uid);
             // The update brings the instance back here (and to its provider) without the gate.
-            await ObjectOperations.UpdateAsync(api, request.Namespace, request.Name, i =>
+            _own.Wrote(cached, await ObjectOperations.UpdateFromAsync(api, cached, i =>
                 i.Metadata.Uid == cached.Metadata.Uid && i.Spec.Controller?.SchedulingGates?.RemoveAll(g => g.Name == ComputeNames.NetworkGate) > 0
-                && (i.Spec.Controller.SchedulingGates.Count > 0 || (i.Spec.Controller.SchedulingGates = null) is null), ct).ConfigureAwait(false);
+                && (i.Spec.Controller.SchedulingGates.Count > 0 || (i.Spec.Controller.SchedulingGates = null) is null), ct).ConfigureAwait(false));
             return ReconcileResult.Done;
         }
 
@@ -111,12 +115,12 @@ internal sealed class InstanceController(Manager manager) : IReconciler
         {
             return ReconcileResult.Done;
         }
-        await ObjectOperations.UpdateStatusAsync(api, request.Namespace, request.Name, i =>
+        _own.Wrote(cached, await ObjectOperations.UpdateStatusFromAsync(api, cached, i =>
         {
             if (i.Metadata.Uid != cached.Metadata.Uid) return false;
             var (r, why, text) = Derive(i, failure);
             return ComputeStatus.Set(i.Status ??= new InstanceStatus(), i, ComputeConditions.Ready, r, why, text);
-        }, ct).ConfigureAwait(false);
+        }, ct).ConfigureAwait(false));
         return ReconcileResult.Done;
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Datum.Compute.Apis.Compute.V1Alpha;
 using Datum.Compute.Apis.Compute.V1Alpha.Types;
@@ -19,6 +20,11 @@ namespace Datum.Compute.Controllers;
 /// </summary>
 internal sealed class WorkloadController(Manager manager, StatusThrottle throttle) : IReconciler
 {
+    private readonly OwnWrites _own = new();
+
+    // Per deployment uid: the (deployment generation, workload generation, workload uid) it was last found as wanted for.
+    private readonly ConcurrentDictionary<string, (long, long, string)> _wanted = new(StringComparer.Ordinal);
+
     public static Controller Setup(Manager manager, int workers = 4) => manager.NewController()
         .For<WorkloadObject>(NotStatusOnly.Instance)
         .Owns<WorkloadDeploymentObject>()
@@ -34,7 +40,9 @@ internal sealed class WorkloadController(Manager manager, StatusThrottle throttl
         var client = cluster.Client;
         var api = client.Resource<WorkloadObject>();
         var deployments = client.Resource<WorkloadDeploymentObject>();
-        var workload = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
+        // The cache's copy unless this controller has written over it (its own status writes do not wake it).
+        var workload = await Cached.GetAsync<WorkloadObject>(cluster, request.Namespace, request.Name, ct).ConfigureAwait(false);
+        if (workload is not null && _own.IsStale(workload)) workload = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
         if (workload is null)
         {
             throttle.Forget(request.Cluster, request.Namespace, request.Name);
@@ -49,13 +57,15 @@ internal sealed class WorkloadController(Manager manager, StatusThrottle throttl
             var owned = (await deployments.ListAsync(ns, new ListOptions { LabelSelector = $"{ComputeNames.WorkloadUidLabel}={uid}" }, ct).ConfigureAwait(false)).Items;
             if (!Finalizers.Contains(workload, ComputeNames.Finalizer)) return ReconcileResult.Done;
             foreach (var d in owned.Where(d => !Finalizers.IsBeingDeleted(d))) await DeleteQuietlyAsync(deployments, d, ct).ConfigureAwait(false);
+            foreach (var d in owned) _wanted.TryRemove(d.Metadata.Uid!, out _);
             if (owned.Count > 0) return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(1));
-            await ObjectOperations.UpdateAsync(api, ns, workload.Metadata.Name!, w => w.Metadata.Uid == uid && Finalizers.Remove(w, ComputeNames.Finalizer), ct).ConfigureAwait(false);
+            await ObjectOperations.UpdateFromAsync(api, workload, w => w.Metadata.Uid == uid && Finalizers.Remove(w, ComputeNames.Finalizer), ct).ConfigureAwait(false);
+            _own.Forget(workload);
             return ReconcileResult.Done;
         }
         if (!Finalizers.Contains(workload, ComputeNames.Finalizer))
         {
-            workload = await ObjectOperations.UpdateAsync(api, ns, workload.Metadata.Name!, w => Finalizers.Add(w, ComputeNames.Finalizer), ct).ConfigureAwait(false);
+            workload = await ObjectOperations.UpdateFromAsync(api, workload, w => Finalizers.Add(w, ComputeNames.Finalizer), ct).ConfigureAwait(false);
             if (workload is null) return ReconcileResult.Done;
         }
 
@@ -67,8 +77,9 @@ internal sealed class WorkloadController(Manager manager, StatusThrottle throttl
         }
         if (missing.Count > 0)
         {
-            await ObjectOperations.UpdateStatusAsync(api, ns, workload.Metadata.Name!, w =>
-                ComputeStatus.Set(w.Status ??= new WorkloadStatus(), w, ComputeConditions.Available, false, "NetworkNotFound", "Unable to find networks: " + string.Join(", ", missing)), ct).ConfigureAwait(false);
+            var before = workload;
+            _own.Wrote(before, await ObjectOperations.UpdateStatusFromAsync(api, workload, w =>
+                ComputeStatus.Set(w.Status ??= new WorkloadStatus(), w, ComputeConditions.Available, false, "NetworkNotFound", "Unable to find networks: " + string.Join(", ", missing)), ct).ConfigureAwait(false));
             return ReconcileResult.Done;
         }
 
@@ -91,8 +102,18 @@ internal sealed class WorkloadController(Manager manager, StatusThrottle throttl
                     d.Spec.Template = Clone(w.Spec.Template);
                     d.Spec.ScaleSettings = placement.ScaleSettings with { Metrics = placement.ScaleSettings.Metrics?.DeepClone().AsArray() };
                 }
-                // Deployments' status changes wake this reconcile often; a deployment the cache shows as wanted costs no read.
-                if (cache.Get(ns, name) is { } cached && AlreadyAs(cached, Desired)) continue;
+                // Deployments' status changes wake this reconcile often; a deployment the cache shows as wanted costs no read,
+                // and one already found as wanted for these generations is not compared again.
+                if (cache.Get(ns, name) is { } cached && !Finalizers.IsBeingDeleted(cached))
+                {
+                    var stamp = (cached.Metadata.Generation ?? 0, workload.Metadata.Generation ?? 0, uid);
+                    if (_wanted.TryGetValue(cached.Metadata.Uid!, out var seen) && seen == stamp && cached.Metadata.Labels?.GetValueOrDefault(ComputeNames.WorkloadUidLabel) == uid) continue;
+                    if (AlreadyAs(cached, Desired))
+                    {
+                        _wanted[cached.Metadata.Uid!] = stamp;
+                        continue;
+                    }
+                }
                 await ObjectOperations.CreateOrUpdateAsync(deployments, new WorkloadDeploymentObject { Metadata = new ObjectMeta { Name = name, Namespace = ns } }, Desired, ct).ConfigureAwait(false);
             }
         }
@@ -100,19 +121,17 @@ internal sealed class WorkloadController(Manager manager, StatusThrottle throttl
         foreach (var orphan in mine.Where(d => !wanted.Contains(d.Metadata.Name!) && !Finalizers.IsBeingDeleted(d))) await DeleteQuietlyAsync(deployments, orphan, ct).ConfigureAwait(false);
 
         var current = mine.Where(d => wanted.Contains(d.Metadata.Name!)).ToList();
-        TimeSpan? wait = null;
-        var writes = false;
-        var written = await ObjectOperations.UpdateStatusAsync(api, ns, workload.Metadata.Name!, w =>
-        {
-            wait = null;
-            writes = false;
-            var significant = Significant(w.Status);
-            if (!Aggregate(w, current)) return false;
-            wait = throttle.Wait(request.Cluster, ns, w.Metadata.Name!, urgent: significant != Significant(w.Status));
-            return writes = wait is null;
-        }, ct).ConfigureAwait(false);
-        if (written is not null && writes) throttle.Written(request.Cluster, ns, workload.Metadata.Name!);
-        return wait is { } after ? ReconcileResult.RequeueAfter(after) : ReconcileResult.Done;
+        // Decided on a copy first: most reconciles change nothing or only counters (throttled), and then nothing is
+        // cloned or written.
+        var probe = workload with { Status = workload.Status is { } st ? st with { Conditions = st.Conditions is { } c ? [.. c] : null } : null };
+        if (!Aggregate(probe, current)) return ReconcileResult.Done;
+        var wait = throttle.Wait(request.Cluster, ns, workload.Metadata.Name!, urgent: Significant(workload.Status) != Significant(probe.Status));
+        if (wait is { } after) return ReconcileResult.RequeueAfter(after);
+        var known = workload;
+        var written = await ObjectOperations.UpdateStatusFromAsync(api, workload, w => w.Metadata.Uid == uid && Aggregate(w, current), ct).ConfigureAwait(false);
+        _own.Wrote(known, written);
+        if (written is not null) throttle.Written(request.Cluster, ns, workload.Metadata.Name!);
+        return ReconcileResult.Done;
     }
 
     private static string Significant(WorkloadStatus? s) =>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Datum.Compute.Apis.Compute.V1Alpha;
 using Datum.Compute.Apis.Compute.V1Alpha.Types;
 using Datum.Networking.Apis.Networking.V1Alpha;
@@ -31,6 +32,14 @@ namespace Datum.Compute.Controllers;
 /// </summary>
 internal sealed class WorkloadDeploymentController(Manager manager, PlacementScheduler placement, StatusThrottle throttle) : IReconciler
 {
+    private readonly OwnWrites _own = new();
+
+    // Per deployment uid: the instance it created last, until the cache shows it (name, the created object, deadline in ms).
+    private readonly ConcurrentDictionary<string, (string Name, InstanceObject Instance, long Deadline)> _created = new(StringComparer.Ordinal);
+
+    // Per deployment uid: the template hash of a generation.
+    private readonly ConcurrentDictionary<string, (long Generation, string Hash)> _hashes = new(StringComparer.Ordinal);
+
     public static Controller Setup(Manager manager, int workers = 8) => manager.NewController()
         .For<WorkloadDeploymentObject>(NotStatusOnly.Instance)
         .Owns<InstanceObject>(filters: InstanceStateChanged.Instance)
@@ -48,7 +57,10 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
         var cluster = manager.GetCluster(request.Cluster);
         var client = cluster.Client;
         var api = client.Resource<WorkloadDeploymentObject>();
-        var deployment = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
+        // The cache's copy (see Cached), unless it is one this controller has written over: its own status writes do
+        // not wake it (NotStatusOnly), so it reads the server rather than skip what woke it.
+        var deployment = await Cached.GetAsync<WorkloadDeploymentObject>(cluster, request.Namespace, request.Name, ct).ConfigureAwait(false);
+        if (deployment is not null && _own.IsStale(deployment)) deployment = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
         if (deployment is null)
         {
             placement.Forget(request.Cluster, request.Namespace, request.Name);
@@ -88,14 +100,17 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
                 }
             }
             if (left > 0) return ReconcileResult.RequeueAfter(TimeSpan.FromMilliseconds(500));
-            await ObjectOperations.UpdateAsync(api, ns, name, d => d.Metadata.Uid == uid && Finalizers.Remove(d, ComputeNames.Finalizer), ct).ConfigureAwait(false);
+            await ObjectOperations.UpdateFromAsync(api, deployment, d => d.Metadata.Uid == uid && Finalizers.Remove(d, ComputeNames.Finalizer), ct).ConfigureAwait(false);
             placement.Forget(request.Cluster, ns, name);
             throttle.Forget(request.Cluster, ns, name);
+            _own.Forget(deployment);
+            _created.TryRemove(uid, out _);
+            _hashes.TryRemove(uid, out _);
             return ReconcileResult.Done;
         }
         if (!Finalizers.Contains(deployment, ComputeNames.Finalizer))
         {
-            deployment = await ObjectOperations.UpdateAsync(api, ns, name, d => Finalizers.Add(d, ComputeNames.Finalizer), ct).ConfigureAwait(false);
+            deployment = await ObjectOperations.UpdateFromAsync(api, deployment, d => Finalizers.Add(d, ComputeNames.Finalizer), ct).ConfigureAwait(false);
             if (deployment is null) return ReconcileResult.Done;
         }
 
@@ -107,20 +122,19 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
             var choice = await placement.ChooseAsync(request.Cluster, deployment, ct).ConfigureAwait(false);
             if (choice.Location is null)
             {
-                await UpdateStatusAsync(request.Cluster, api, deployment, instances, s =>
-                {
-                    s.Location = null;
-                }, (false, choice.Reason, choice.Message), null, ct).ConfigureAwait(false);
+                await UpdateStatusAsync(request.Cluster, api, deployment, instances, clearLocation: true, (false, choice.Reason, choice.Message), null, ct).ConfigureAwait(false);
                 return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(30));
             }
             location = choice.Location;
-            deployment = await ObjectOperations.UpdateStatusAsync(api, ns, name, d =>
+            var before = deployment;
+            deployment = await ObjectOperations.UpdateStatusFromAsync(api, deployment, d =>
             {
                 var s = d.Status ??= new WorkloadDeploymentStatus();
                 s.Location = new NameRef { Name = location };
                 ComputeStatus.Set(s, d, ComputeConditions.Available, false, "LocationAssigned", choice.Message);
                 return true;
             }, ct).ConfigureAwait(false);
+            _own.Wrote(before, deployment);
             if (deployment is null) return ReconcileResult.Done;
         }
 
@@ -166,11 +180,27 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
         }
 
         // 3. OrderedReady.
-        var hash = ComputeStatus.TemplateHash(deployment.Spec.Template);
+        var hash = TemplateHash(deployment);
         var desired = deployment.Spec.ScaleSettings.MinReplicas;
         var finalizer = locations.Get(null, location)?.Spec.Provider?.Simulated is not null ? SimulatedNetworkProvider.Finalizer : null;
-        if (await StepAsync(instancesApi, deployment, instances, desired, hash, location, finalizer, ct).ConfigureAwait(false) is { } created)
+        var awaitingCache = false;
+        if (_created.TryGetValue(uid, out var expected))
         {
+            // The instance created last is not in the cache yet: acting now would create it again (AlreadyExists). Its
+            // creation event wakes this reconcile; the deadline covers an event that never comes (created, then deleted).
+            if (instances.Any(i => i.Metadata.Name == expected.Name) || Environment.TickCount64 >= expected.Deadline)
+            {
+                _created.TryRemove(new KeyValuePair<string, (string, InstanceObject, long)>(uid, expected));
+            }
+            else
+            {
+                instances = [.. instances, expected.Instance];
+                awaitingCache = true;
+            }
+        }
+        if (!awaitingCache && await StepAsync(instancesApi, deployment, instances, desired, hash, location, finalizer, ct).ConfigureAwait(false) is { } created)
+        {
+            _created[uid] = (created.Metadata.Name!, created, Environment.TickCount64 + 10_000);
             // Counted now, so the reconcile its creation event causes finds the counters already right.
             instances = [.. instances, created];
         }
@@ -184,7 +214,7 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
         else if (!networkReady) available = (false, networkProblem?.Reason ?? "ProvisioningNetwork", networkProblem?.Message ?? "waiting for the networks' bindings in location " + location);
         else if (failing.f is not null) available = (false, failing.f.Reason, $"instance {failing.i.Metadata.Name}: {failing.f.Message}");
         else available = (false, "ProvisioningInstances", $"0/{desired} instances are ready");
-        var wait = await UpdateStatusAsync(request.Cluster, api, deployment, instances, _ => { }, available.Value, failing.f is null ? null : (failing.f.Reason, $"instance {failing.i.Metadata.Name}: {failing.f.Message}"), ct).ConfigureAwait(false);
+        var wait = await UpdateStatusAsync(request.Cluster, api, deployment, instances, clearLocation: false, available.Value, failing.f is null ? null : (failing.f.Reason, $"instance {failing.i.Metadata.Name}: {failing.f.Message}"), ct).ConfigureAwait(false);
         return wait is { } w ? ReconcileResult.RequeueAfter(w) : ReconcileResult.Done;
     }
 
@@ -272,36 +302,62 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
 
     /// <summary>Writes the status unless only counters changed within the throttle's interval: then returns how long to wait.</summary>
     private async Task<TimeSpan?> UpdateStatusAsync(string cluster, ResourceClient<WorkloadDeploymentObject> api, WorkloadDeploymentObject deployment, IReadOnlyList<InstanceObject> instances,
-        Action<WorkloadDeploymentStatus> extra, (bool Value, string Reason, string Message) available, (string Reason, string Message)? failure, CancellationToken ct)
+        bool clearLocation, (bool Value, string Reason, string Message) available, (string Reason, string Message)? failure, CancellationToken ct)
     {
-        TimeSpan? wait = null;
-        var writes = false;
         var ns = deployment.Metadata.Namespace;
         var name = deployment.Metadata.Name!;
-        var written = await ObjectOperations.UpdateStatusAsync(api, ns, name, d =>
+        // Decided on a copy of the cached status first: most reconciles change nothing or only counters (throttled),
+        // and then nothing is cloned or written.
+        var current = deployment.Status ?? new WorkloadDeploymentStatus();
+        var next = current with { Conditions = current.Conditions is { } c ? [.. c] : null };
+        if (!ApplyStatus(next, deployment, instances, clearLocation, available, failure)) return null;
+        var wait = throttle.Wait(cluster, ns, name, urgent: (current.Location?.Name, ComputeStatus.Significant(current.Conditions)) != (next.Location?.Name, ComputeStatus.Significant(next.Conditions)));
+        if (wait is not null) return wait;
+        var written = await ObjectOperations.UpdateStatusFromAsync(api, deployment, d =>
+            d.Metadata.Uid == deployment.Metadata.Uid && ApplyStatus(d.Status ??= new WorkloadDeploymentStatus(), d, instances, clearLocation, available, failure), ct).ConfigureAwait(false);
+        _own.Wrote(deployment, written);
+        if (written is not null) throttle.Written(cluster, ns, name);
+        return null;
+    }
+
+    // The deployment's status from its instances; whether anything changed.
+    private static bool ApplyStatus(WorkloadDeploymentStatus s, WorkloadDeploymentObject d, IReadOnlyList<InstanceObject> instances, bool clearLocation,
+        (bool Value, string Reason, string Message) available, (string Reason, string Message)? failure)
+    {
+        var changed = false;
+        if (clearLocation && s.Location is not null)
         {
-            wait = null;
-            writes = false;
-            if (d.Metadata.Uid != deployment.Metadata.Uid) return false;
-            var s = d.Status ??= new WorkloadDeploymentStatus();
-            var before = System.Text.Json.JsonSerializer.Serialize(s, ComputeJsonContext.Default.WorkloadDeploymentObject.Options);
-            var significant = (s.Location?.Name, ComputeStatus.Significant(s.Conditions));
-            extra(s);
-            var live = instances.Where(i => !Finalizers.IsBeingDeleted(i)).ToList();
-            s.Replicas = live.Count;
-            s.CurrentReplicas = live.Count(ComputeStatus.IsCurrent);
-            s.DesiredReplicas = d.Spec.ScaleSettings.MinReplicas;
-            s.ReadyReplicas = live.Count(ComputeStatus.IsReady);
-            ComputeStatus.Set(s, d, ComputeConditions.Available, available.Value, available.Reason, available.Message);
-            if (failure is { } f) ComputeStatus.Set(s, d, ComputeConditions.InstancesReady, false, f.Reason, f.Message);
-            else if (s.ReadyReplicas == s.DesiredReplicas && s.Replicas == s.DesiredReplicas && s.CurrentReplicas == s.DesiredReplicas)
-                ComputeStatus.Set(s, d, ComputeConditions.InstancesReady, true, "AllInstancesReady", $"{s.ReadyReplicas}/{s.DesiredReplicas} instances are ready and up to date");
-            else ComputeStatus.Set(s, d, ComputeConditions.InstancesReady, false, "ProvisioningInstances", $"{s.ReadyReplicas}/{s.DesiredReplicas} instances are ready, {s.CurrentReplicas} up to date");
-            if (System.Text.Json.JsonSerializer.Serialize(s, ComputeJsonContext.Default.WorkloadDeploymentObject.Options) == before) return false;
-            wait = throttle.Wait(cluster, ns, name, urgent: significant != (s.Location?.Name, ComputeStatus.Significant(s.Conditions)));
-            return writes = wait is null;
-        }, ct).ConfigureAwait(false);
-        if (written is not null && writes) throttle.Written(cluster, ns, name);
-        return wait;
+            s.Location = null;
+            changed = true;
+        }
+        int replicas = 0, current = 0, ready = 0;
+        foreach (var i in instances)
+        {
+            if (Finalizers.IsBeingDeleted(i)) continue;
+            replicas++;
+            if (ComputeStatus.IsCurrent(i)) current++;
+            if (ComputeStatus.IsReady(i)) ready++;
+        }
+        var desired = d.Spec.ScaleSettings.MinReplicas;
+        changed |= s.Replicas != replicas || s.CurrentReplicas != current || s.DesiredReplicas != desired || s.ReadyReplicas != ready;
+        (s.Replicas, s.CurrentReplicas, s.DesiredReplicas, s.ReadyReplicas) = (replicas, current, desired, ready);
+        changed |= ComputeStatus.Set(s, d, ComputeConditions.Available, available.Value, available.Reason, available.Message);
+        if (failure is { } f) changed |= ComputeStatus.Set(s, d, ComputeConditions.InstancesReady, false, f.Reason, f.Message);
+        else if (ready == desired && replicas == desired && current == desired)
+            changed |= ComputeStatus.Set(s, d, ComputeConditions.InstancesReady, true, "AllInstancesReady", $"{ready}/{desired} instances are ready and up to date");
+        else changed |= ComputeStatus.Set(s, d, ComputeConditions.InstancesReady, false, "ProvisioningInstances", $"{ready}/{desired} instances are ready, {current} up to date");
+        return changed;
+    }
+
+    // The template hash of a deployment's current generation (serializing the template on every reconcile is most of
+    // the cost of a reconcile that changes nothing).
+    private string TemplateHash(WorkloadDeploymentObject deployment)
+    {
+        var uid = deployment.Metadata.Uid!;
+        var generation = deployment.Metadata.Generation ?? 0;
+        if (_hashes.TryGetValue(uid, out var known) && known.Generation == generation) return known.Hash;
+        var hash = ComputeStatus.TemplateHash(deployment.Spec.Template);
+        _hashes[uid] = (generation, hash);
+        return hash;
     }
 }

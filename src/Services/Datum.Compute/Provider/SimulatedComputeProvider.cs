@@ -11,6 +11,7 @@ using Datum.Networking.Apis.Networking.V1Alpha.Types;
 using Datum.Networking.Provider;
 using Datum.Runtime.Api;
 using Datum.Runtime.Client;
+using Datum.Runtime.Clusters;
 using Datum.Runtime.Hosting;
 using Datum.Runtime.Reconcile;
 
@@ -46,6 +47,7 @@ public static class SimulatedComputeProvider
     private sealed class Programmer(Manager manager, SimulatedProviderOptions options) : IReconciler
     {
         private readonly ConcurrentDictionary<(string Uid, long Generation), DateTimeOffset> _started = new();
+        private readonly OwnWrites _own = new();
         private readonly ConcurrentDictionary<string, (LocationObject? Location, DateTimeOffset At)> _locations = new(StringComparer.Ordinal);
 
         private async Task<LocationObject?> LocationAsync(string name, CancellationToken ct)
@@ -62,7 +64,8 @@ public static class SimulatedComputeProvider
             var cluster = manager.GetCluster(request.Cluster);
             var api = cluster.Client.Resource<InstanceObject>();
             var obj = cluster.Informers.For<InstanceObject>().Cache.Get(request.Namespace, request.Name);
-            if (obj is null) return ReconcileResult.Done;
+            // A copy this provider has written over: the write's own event brings it back.
+            if (obj is null || _own.IsStale(obj)) return ReconcileResult.Done;
             var locationName = obj.Spec.Location?.Name;
             var location = locationName is null ? null : await LocationAsync(locationName, ct).ConfigureAwait(false);
             var ours = location is not null && options.LocationClasses.Contains(location.Spec.LocationClassName) && location.Spec.Provider?.Simulated is not null;
@@ -70,14 +73,17 @@ public static class SimulatedComputeProvider
             {
                 if (Finalizers.IsBeingDeleted(obj) && Finalizers.Contains(obj, SimulatedNetworkProvider.Finalizer))
                 {
-                    await ObjectOperations.UpdateAsync(api, obj.Metadata.Namespace, obj.Metadata.Name!, o => o.Metadata.Uid == obj.Metadata.Uid && Finalizers.Remove(o, SimulatedNetworkProvider.Finalizer), ct).ConfigureAwait(false);
+                    await ObjectOperations.UpdateFromAsync(api, obj, o => o.Metadata.Uid == obj.Metadata.Uid && Finalizers.Remove(o, SimulatedNetworkProvider.Finalizer), ct).ConfigureAwait(false);
                 }
+                _own.Forget(obj);
                 return ReconcileResult.Done;
             }
             if (ComputeStatus.Gated(obj)) return ReconcileResult.Done; // not schedulable yet
             if (!Finalizers.Contains(obj, SimulatedNetworkProvider.Finalizer))
             {
-                obj = await ObjectOperations.UpdateAsync(api, obj.Metadata.Namespace, obj.Metadata.Name!, o => Finalizers.Add(o, SimulatedNetworkProvider.Finalizer), ct).ConfigureAwait(false);
+                var before = obj;
+                obj = await ObjectOperations.UpdateFromAsync(api, obj, o => Finalizers.Add(o, SimulatedNetworkProvider.Finalizer), ct).ConfigureAwait(false);
+                _own.Wrote(before, obj);
                 if (obj is null) return ReconcileResult.Done;
             }
             var hash = obj.Spec.Controller?.TemplateHash;
@@ -109,7 +115,7 @@ public static class SimulatedComputeProvider
                 }
                 return ReconcileResult.RequeueAfter(remaining);
             }
-            var addresses = await AddressesAsync(cluster.Client, obj, ct).ConfigureAwait(false);
+            var addresses = await AddressesAsync(cluster, obj, ct).ConfigureAwait(false);
             if (addresses is null)
             {
                 await SetAsync(api, obj, false, "ProgrammingInProgress", "waiting for the addresses of the instance's network interfaces", false, "Starting", "the instance is starting", null, null, ct).ConfigureAwait(false);
@@ -122,12 +128,21 @@ public static class SimulatedComputeProvider
 
         // Interface i's addresses are those IPAM gave NetworkInterface {instance}-net-{i} (the instance's claim's
         // interface): the primary IPv4 address (else the primary one) as networkIP, the first external address as externalIP.
-        private static async Task<List<InterfaceStatus>?> AddressesAsync(KubeClient client, InstanceObject instance, CancellationToken ct)
+        // The interface comes from the informer cache when the cache's copy belongs to the instance's current claim (an
+        // earlier instance of the same name had an interface of the same name), else from the server.
+        private static async Task<List<InterfaceStatus>?> AddressesAsync(ICluster cluster, InstanceObject instance, CancellationToken ct)
         {
             var result = new List<InterfaceStatus>();
+            var ns = instance.Metadata.Namespace;
             for (var i = 0; i < instance.Spec.NetworkInterfaces.Count; i++)
             {
-                var nic = await client.Resource<NetworkInterfaceObject>().TryGetAsync(instance.Metadata.Namespace, ComputeNames.InterfaceClaimName(instance.Metadata.Name!, i), ct).ConfigureAwait(false);
+                var name = ComputeNames.InterfaceClaimName(instance.Metadata.Name!, i);
+                var claim = cluster.Informers.For<NetworkInterfaceClaimObject>().Cache.Get(ns, name);
+                var nic = cluster.Informers.For<NetworkInterfaceObject>().Cache.Get(ns, name);
+                if (nic is null || claim is null || Finalizers.IsBeingDeleted(nic) || OwnerReferences.GetController(claim)?.Uid != instance.Metadata.Uid || nic.Spec.ClaimRef?.Uid != claim.Metadata.Uid)
+                {
+                    nic = await cluster.Client.Resource<NetworkInterfaceObject>().TryGetAsync(ns, name, ct).ConfigureAwait(false);
+                }
                 var addresses = nic?.Spec.Addresses;
                 if (addresses is not { Count: > 0 }) return null;
                 var primary = addresses.FirstOrDefault(a => a.Primary == true && a.Family == "IPv4") ?? addresses.FirstOrDefault(a => a.Primary == true) ?? addresses[0];
@@ -139,9 +154,9 @@ public static class SimulatedComputeProvider
         private bool Fails(string uid) => options.FailureRate > 0 &&
             BitConverter.ToUInt32(SHA256.HashData(Encoding.UTF8.GetBytes(uid)), 0) / (double)uint.MaxValue < options.FailureRate;
 
-        private static Task<InstanceObject?> SetAsync(ResourceClient<InstanceObject> api, InstanceObject obj, bool programmed, string reason, string message,
+        private async Task SetAsync(ResourceClient<InstanceObject> api, InstanceObject obj, bool programmed, string reason, string message,
             bool running, string runningReason, string runningMessage, string? hash, List<InterfaceStatus>? interfaces, CancellationToken ct) =>
-            ObjectOperations.UpdateStatusAsync(api, obj.Metadata.Namespace, obj.Metadata.Name!, o =>
+            _own.Wrote(obj, await ObjectOperations.UpdateStatusFromAsync(api, obj, o =>
             {
                 if (o.Metadata.Uid != obj.Metadata.Uid) return false;
                 var s = o.Status ??= new InstanceStatus();
@@ -164,6 +179,6 @@ public static class SimulatedComputeProvider
                 var (r, why, text2) = InstanceController.Derive(o);
                 changed |= ComputeStatus.Set(s, o, ComputeConditions.Ready, r, why, text2);
                 return changed;
-            }, ct);
+            }, ct).ConfigureAwait(false));
     }
 }
