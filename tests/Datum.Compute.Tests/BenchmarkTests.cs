@@ -35,13 +35,17 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
         try
         {
             // A server that has been running has compiled its hot paths: a warm-up round (its own namespace and
-            // network, deleted before the timed run) keeps the JIT's first minute out of the figures. DATUM_COMPUTE_BENCH_WARMUP=0
-            // measures a cold process instead.
-            if (Env("DATUM_COMPUTE_BENCH_WARMUP", 1) != 0 && Environment.GetEnvironmentVariable("DATUM_COMPUTE_BENCH_WARMUP") != "0")
+            // network, deleted before the timed run) keeps most of the JIT's work (tiering up thousands of methods) out
+            // of the figures; the JIT's share of the timed run is printed. DATUM_COMPUTE_BENCH_WARMUP sets the warm-up's
+            // replicas per placement (25; 0 measures a cold process).
+            var warmUpReplicas = Environment.GetEnvironmentVariable("DATUM_COMPUTE_BENCH_WARMUP") == "0" ? 0 : Env("DATUM_COMPUTE_BENCH_WARMUP", 25);
+            if (warmUpReplicas > 0)
             {
                 var warm = Stopwatch.StartNew();
-                await WarmUpAsync(fixture);
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up: 20 workloads x 2 x 5 replicas created, Ready and deleted in {warm.Elapsed.TotalSeconds:F1} s"));
+                var jitBefore = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
+                await WarmUpAsync(fixture, warmUpReplicas);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"warm-up: 20 workloads x 2 x {warmUpReplicas} replicas created, Ready and deleted in {warm.Elapsed.TotalSeconds:F1} s; JIT {System.Runtime.JitInfo.GetCompiledMethodCount() - jitBefore.Item1} methods, {(System.Runtime.JitInfo.GetCompilationTime() - jitBefore.Item2).TotalSeconds:F1} s"));
             }
             var ns = await fixture.NamespaceAsync("bench");
             // Every instance gets an address from its network's subnet for interfaces in the Location, an IPv4 /20
@@ -65,6 +69,7 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
             var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
             var allocatedAtStart = GC.GetTotalAllocatedBytes();
             var gcsAtStart = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            var jitAtStart = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
             var api = fixture.Client.Resource<WorkloadObject>();
             await Parallel.ForEachAsync(Enumerable.Range(0, workloads), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
             {
@@ -84,6 +89,7 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
             var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart;
             var allocated = GC.GetTotalAllocatedBytes() - allocatedAtStart;
             var gcs = (GC.CollectionCount(0) - gcsAtStart.Item1, GC.CollectionCount(1) - gcsAtStart.Item2, GC.CollectionCount(2) - gcsAtStart.Item3);
+            var jit = (System.Runtime.JitInfo.GetCompiledMethodCount() - jitAtStart.Item1, System.Runtime.JitInfo.GetCompilationTime() - jitAtStart.Item2);
             peak = Math.Max(peak, Process.GetCurrentProcess().WorkingSet64);
             var latencies = ready.Select(r => (r.Value - created[r.Key]).TotalMilliseconds).Order().ToList();
             double P(double q) => latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
@@ -102,7 +108,7 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"writes per instance: {(double)fixture.Requests.Counts.Where(c => !c.Key.EndsWith(" Get", StringComparison.Ordinal) && !c.Key.EndsWith(" List", StringComparison.Ordinal) && !c.Key.EndsWith(" conflict", StringComparison.Ordinal)).Sum(c => c.Value) / total:F2}, " +
                 $"reads per instance: {(double)fixture.Requests.Counts.Where(c => c.Key.EndsWith(" Get", StringComparison.Ordinal) || c.Key.EndsWith(" List", StringComparison.Ordinal)).Sum(c => c.Value) / total:F2}"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"process CPU {cpu.TotalSeconds:F1} s ({cpu.TotalMilliseconds / total:F1} ms/instance); allocated {allocated / (1024.0 * 1024 * 1024):F2} GiB ({allocated / total / 1024} KiB/instance); GCs gen0 {gcs.Item1}, gen1 {gcs.Item2}, gen2 {gcs.Item3}"));
+                $"process CPU {cpu.TotalSeconds:F1} s ({cpu.TotalMilliseconds / total:F1} ms/instance); allocated {allocated / (1024.0 * 1024 * 1024):F2} GiB ({allocated / total / 1024} KiB/instance); GCs gen0 {gcs.Item1}, gen1 {gcs.Item2}, gen2 {gcs.Item3}; JIT {jit.Item1} methods, {jit.Item2.TotalSeconds:F1} s"));
             // Where the controllers' time went: reconciles, their outcomes and mean duration (a reconcile waits for its writes' commits).
             foreach (var line in ReconcileSummary(fixture.Manager.Metrics.Registry.Render())) output.WriteLine(line);
             await stop.CancelAsync();
@@ -120,19 +126,19 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task WarmUpAsync(ComputeFixture fixture)
+    private static async Task WarmUpAsync(ComputeFixture fixture, int replicas)
     {
         var ns = await fixture.NamespaceAsync("warmup");
         await fixture.NetworkAsync(ns, "net-0");
         var api = fixture.Client.Resource<WorkloadObject>();
         for (var i = 0; i < 20; i++)
         {
-            var workload = ComputeFixture.Workload(ns, $"w{i}", 5, ("a", ["DFW"]), ("b", ["LHR"]));
+            var workload = ComputeFixture.Workload(ns, $"w{i}", replicas, ("a", ["DFW"]), ("b", ["LHR"]));
             workload.Spec.Template.Spec.NetworkInterfaces[0].Network.Name = "net-0";
             await api.CreateAsync(workload);
         }
         var deadline = Stopwatch.StartNew();
-        while ((await fixture.ListAsync<InstanceObject>(ns)).Count(IsReady) < 200)
+        while ((await fixture.ListAsync<InstanceObject>(ns)).Count(IsReady) < 40 * replicas)
         {
             if (deadline.Elapsed > TimeSpan.FromMinutes(5)) throw new TimeoutException("warm-up instances not Ready after 5 minutes");
             await Task.Delay(200);
