@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Datum.Compute.Apis.Compute.V1Alpha;
 using Datum.Compute.Apis.Compute.V1Alpha.Types;
+using Datum.Networking.Apis.Networking.V1Alpha;
 using Datum.Networking.Apis.Networking.V1Alpha.Types;
 using Datum.Runtime.Api;
 using Datum.Runtime.Reconcile;
@@ -36,6 +37,22 @@ internal sealed class InstanceStateChanged : IEventFilter
         || o.Metadata.Generation != n.Metadata.Generation || o.Metadata.DeletionTimestamp != n.Metadata.DeletionTimestamp
         || ComputeStatus.IsReady(o) != ComputeStatus.IsReady(n) || ComputeStatus.IsCurrent(o) != ComputeStatus.IsCurrent(n)
         || ComputeStatus.Failure(o) is var fo && ComputeStatus.Failure(n) is var fn && (fo?.Reason, fo?.Message) != (fn?.Reason, fn?.Message);
+}
+
+/// <summary>
+/// Passes interface-claim changes an instance acts on: creation, deletion, a new generation or deletion timestamp, and
+/// a change of the claim's <c>Bound</c> or <c>Allocated</c> condition. The claim's mirror of its interface's readiness
+/// (one of its two status writes) is not among them.
+/// </summary>
+internal sealed class ClaimStateChanged : IEventFilter
+{
+    public static ClaimStateChanged Instance { get; } = new();
+
+    public bool Update(IKubeObject oldObj, IKubeObject newObj) =>
+        oldObj is not NetworkInterfaceClaimObject o || newObj is not NetworkInterfaceClaimObject n
+        || o.Metadata.Generation != n.Metadata.Generation || o.Metadata.DeletionTimestamp != n.Metadata.DeletionTimestamp
+        || ComputeStatus.Get(o.Status, NetworkingConditions.Bound) != ComputeStatus.Get(n.Status, NetworkingConditions.Bound)
+        || ComputeStatus.Get(o.Status, NetworkingConditions.Allocated) != ComputeStatus.Get(n.Status, NetworkingConditions.Allocated);
 }
 
 /// <summary>Condition helpers and the instance facts every compute controller agrees on.</summary>

@@ -47,7 +47,7 @@ internal sealed class InstanceController(Manager manager) : IReconciler
 
     public static Controller Setup(Manager manager, int workers = 8) => manager.NewController()
         .For<InstanceObject>()
-        .Owns<NetworkInterfaceClaimObject>()
+        .Owns<NetworkInterfaceClaimObject>(filters: ClaimStateChanged.Instance)
         .Named("instance")
         .WithOptions(new ControllerOptions { MaxConcurrentReconciles = workers })
         .Complete(new InstanceController(manager));

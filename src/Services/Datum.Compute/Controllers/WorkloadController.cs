@@ -6,6 +6,7 @@ using Datum.Networking.Apis.Networking.V1Alpha.Types;
 using Datum.Runtime.Api;
 using Datum.Runtime.Client;
 using Datum.Runtime.Hosting;
+using Datum.Runtime.Informers;
 using Datum.Runtime.Reconcile;
 
 namespace Datum.Compute.Controllers;
@@ -117,7 +118,7 @@ internal sealed class WorkloadController(Manager manager, StatusThrottle throttl
                 await ObjectOperations.CreateOrUpdateAsync(deployments, new WorkloadDeploymentObject { Metadata = new ObjectMeta { Name = name, Namespace = ns } }, Desired, ct).ConfigureAwait(false);
             }
         }
-        var mine = cache.List(ns).Where(d => d.Metadata.Labels?.GetValueOrDefault(ComputeNames.WorkloadUidLabel) == uid).ToList();
+        var mine = cache.ByIndex(ObjectCache<WorkloadDeploymentObject>.OwnerUidIndex, uid).Where(d => d.Metadata.Labels?.GetValueOrDefault(ComputeNames.WorkloadUidLabel) == uid).ToList();
         foreach (var orphan in mine.Where(d => !wanted.Contains(d.Metadata.Name!) && !Finalizers.IsBeingDeleted(d))) await DeleteQuietlyAsync(deployments, orphan, ct).ConfigureAwait(false);
 
         var current = mine.Where(d => wanted.Contains(d.Metadata.Name!)).ToList();
