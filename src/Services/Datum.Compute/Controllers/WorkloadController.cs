@@ -54,9 +54,11 @@ internal sealed class WorkloadController(Manager manager, StatusThrottle throttl
         var cache = cluster.Informers.For<WorkloadDeploymentObject>().Cache;
         if (Finalizers.IsBeingDeleted(workload))
         {
-            // Uncached: nothing may be left behind.
-            var owned = (await deployments.ListAsync(ns, new ListOptions { LabelSelector = $"{ComputeNames.WorkloadUidLabel}={uid}" }, ct).ConfigureAwait(false)).Items;
             if (!Finalizers.Contains(workload, ComputeNames.Finalizer)) return ReconcileResult.Done;
+            // The cache while it shows deployments left (a list with a label selector reads the whole namespace), the
+            // server once it shows none: nothing may be left behind.
+            IReadOnlyList<WorkloadDeploymentObject> owned = cache.ByIndex(ObjectCache<WorkloadDeploymentObject>.OwnerUidIndex, uid);
+            if (owned.Count == 0) owned = (await deployments.ListAsync(ns, new ListOptions { LabelSelector = $"{ComputeNames.WorkloadUidLabel}={uid}" }, ct).ConfigureAwait(false)).Items;
             foreach (var d in owned.Where(d => !Finalizers.IsBeingDeleted(d))) await DeleteQuietlyAsync(deployments, d, ct).ConfigureAwait(false);
             foreach (var d in owned) _wanted.TryRemove(d.Metadata.Uid!, out _);
             if (owned.Count > 0) return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(1));

@@ -78,6 +78,29 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
         if (Finalizers.IsBeingDeleted(deployment))
         {
             if (!Finalizers.Contains(deployment, ComputeNames.Finalizer)) return ReconcileResult.Done;
+            // The caches first: a terminating deployment comes back every half second until it is empty, and a list
+            // with a label selector makes the server read its whole namespace. The server is asked once the caches
+            // show nothing left.
+            var cachedLeft = 0;
+            foreach (var i in instances)
+            {
+                cachedLeft++;
+                if (!Finalizers.IsBeingDeleted(i)) await WorkloadController.DeleteQuietlyAsync(instancesApi, i, ct).ConfigureAwait(false);
+            }
+            if (cachedLeft == 0)
+            {
+                foreach (var c in cluster.Informers.For<NetworkInterfaceClaimObject>().Cache.List(ns).Where(c => c.Metadata.Labels?.GetValueOrDefault(ComputeNames.WorkloadDeploymentUidLabel) == uid))
+                {
+                    cachedLeft++;
+                    if (!Finalizers.IsBeingDeleted(c)) await WorkloadController.DeleteQuietlyAsync(claimsApi, c, ct).ConfigureAwait(false);
+                }
+                foreach (var b in cluster.Informers.For<NetworkBindingObject>().Cache.ByIndex(ObjectCache<NetworkBindingObject>.OwnerUidIndex, uid))
+                {
+                    cachedLeft++;
+                    if (!Finalizers.IsBeingDeleted(b)) await WorkloadController.DeleteQuietlyAsync(bindingsApi, b, ct).ConfigureAwait(false);
+                }
+            }
+            if (cachedLeft > 0) return ReconcileResult.RequeueAfter(TimeSpan.FromMilliseconds(500));
             // Uncached: nothing may be left behind.
             var selector = new ListOptions { LabelSelector = $"{ComputeNames.WorkloadDeploymentUidLabel}={uid}" };
             var left = 0;
