@@ -118,4 +118,30 @@ public sealed class WorkQueueTests
         Assert.False((await queue.GetAsync()).Ok);
         queue.Dispose();
     }
+
+    [Fact]
+    public async Task An_item_waits_once_for_the_earliest_delay_asked()
+    {
+        var time = new ManualTimeProvider();
+        using var queue = new WorkQueue<string>(time: time);
+        queue.AddAfter("a", TimeSpan.FromSeconds(5));
+        queue.AddAfter("a", TimeSpan.FromSeconds(5));
+        queue.AddAfter("a", TimeSpan.FromSeconds(2));
+        queue.AddAfter("a", TimeSpan.FromSeconds(8));
+        Assert.Equal(1, queue.Delayed);
+        time.Advance(TimeSpan.FromSeconds(2));
+        var first = await queue.GetAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("a", first.Item);
+        queue.Done("a");
+        Assert.Equal(0, queue.Delayed);
+        // The later waits were folded into the earliest: nothing comes back at 5 or 8 seconds.
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, queue.Count);
+        var next = queue.GetAsync();
+        Assert.False(next.IsCompleted);
+        // Asked again after it came back, it waits again.
+        queue.AddAfter("a", TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("a", (await next.WaitAsync(TimeSpan.FromSeconds(30))).Item);
+    }
 }

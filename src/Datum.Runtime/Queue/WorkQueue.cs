@@ -29,6 +29,8 @@ public sealed class WorkQueue<T> : IDisposable where T : notnull
     private readonly Dictionary<T, QueuePriority> _processing = [];
     private readonly Dictionary<T, QueuePriority> _deferred = [];
     private readonly PriorityQueue<(T Item, QueuePriority Priority), long> _delayed = new();
+    // Per delayed item, the one entry of _delayed that counts (the earliest asked for); other entries are skipped.
+    private readonly Dictionary<T, (long Due, QueuePriority Priority)> _delayedDue = [];
     private readonly LinkedList<TaskCompletionSource<(bool, T)>> _waiters = new();
     private readonly ITimer _timer;
     private long _seq;
@@ -66,7 +68,7 @@ public sealed class WorkQueue<T> : IDisposable where T : notnull
     {
         get
         {
-            lock (_lock) return _delayed.Count;
+            lock (_lock) return _delayedDue.Count;
         }
     }
 
@@ -97,6 +99,14 @@ public sealed class WorkQueue<T> : IDisposable where T : notnull
                 return;
             }
             var due = _time.GetTimestamp() + (long)(delay.TotalSeconds * _time.TimestampFrequency);
+            // One wait per item, the earliest asked for (as client-go's delaying queue): a controller that requeues
+            // itself on every event while it waits for something comes back once, not once per event.
+            if (_delayedDue.TryGetValue(item, out var waiting) && waiting.Due <= due)
+            {
+                if (priority > waiting.Priority) _delayedDue[item] = (waiting.Due, priority);
+                return;
+            }
+            _delayedDue[item] = (due, waiting.Priority > priority ? waiting.Priority : priority);
             _delayed.Enqueue((item, priority), due);
             ArmTimerLocked();
         }
@@ -225,7 +235,9 @@ public sealed class WorkQueue<T> : IDisposable where T : notnull
             while (_delayed.TryPeek(out var entry, out var due) && due <= now)
             {
                 _delayed.Dequeue();
-                AddLocked(entry.Item, entry.Priority);
+                if (!_delayedDue.TryGetValue(entry.Item, out var current) || current.Due != due) continue; // superseded by an earlier wait
+                _delayedDue.Remove(entry.Item);
+                AddLocked(entry.Item, current.Priority);
             }
             ArmTimerLocked();
         }
