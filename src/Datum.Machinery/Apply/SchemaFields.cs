@@ -98,7 +98,8 @@ public static class SchemaFields
         {
             foreach (var (name, value) in o) Collect(Child(schema, name), value, set.Child(FieldSet.Field(name)));
         }
-        return set.Clone();
+        // Empty branches (an empty map-list or set-list) may remain: every set operation ignores them.
+        return set;
     }
 
     /// <summary>Which paths were added, modified or removed going from <paramref name="before"/> to <paramref name="after"/>.</summary>
@@ -108,7 +109,8 @@ public static class SchemaFields
         var modified = new FieldSet();
         var removed = new FieldSet();
         Diff(schema, before, after, [], added, modified, removed);
-        return new Comparison(added.Clone(), modified.Clone(), removed.Clone());
+        // Not cloned to trim empty branches (an empty list added or removed): every set operation ignores them.
+        return new Comparison(added, modified, removed);
     }
 
     private static void Collect(SchemaNode? schema, JsonNode? value, FieldSet at)
@@ -155,8 +157,12 @@ public static class SchemaFields
                 var b = (JsonObject)after!;
                 foreach (var (name, value) in b)
                 {
+                    // Most of an object is unchanged by a write (all of spec on a status write): equal JSON differs
+                    // nowhere, and comparing it costs far less than walking it with paths and list indexes.
+                    var existed = a.TryGetPropertyValue(name, out var old);
+                    if (existed && JsonNode.DeepEquals(old, value)) continue;
                     path.Add(FieldSet.Field(name));
-                    if (a.TryGetPropertyValue(name, out var old)) Diff(Child(schema, name), old, value, path, added, modified, removed);
+                    if (existed) Diff(Child(schema, name), old, value, path, added, modified, removed);
                     else AddSubtree(Child(schema, name), value, path, added);
                     path.RemoveAt(path.Count - 1);
                 }
