@@ -15,6 +15,9 @@ public sealed partial class ResourceStore
     // Update. Keyed by identity: the desired object ApplyAsync hands to CreateAsync/UpdateAsync.
     private static readonly ConditionalWeakTable<JsonObject, object> s_applied = new();
 
+    // Parsed entries of recently written objects: most writes are to an object written a moment ago.
+    private readonly ManagedFieldsCache _managedFields = new(4096);
+
     /// <summary>
     /// Server-side apply of <paramref name="config"/> by <see cref="RequestScope.FieldManager"/>: creates the object when
     /// it does not exist, otherwise merges into it (409 on conflicts unless <paramref name="force"/>). <c>Created</c> tells which.
@@ -73,9 +76,10 @@ public sealed partial class ResourceStore
 
     /// <summary>
     /// Sets <c>managedFields</c> of <paramref name="updated"/> (the object about to be stored, built from the client's
-    /// <paramref name="desired"/>) for a write by the scope's field manager; <paramref name="old"/> is null on create.
+    /// <paramref name="desired"/>) for a write by the scope's field manager; <paramref name="old"/> (stored as
+    /// <paramref name="oldBytes"/>) is null on create.
     /// </summary>
-    private void TrackManagedFields(RequestScope scope, JsonObject updated, JsonObject desired, JsonObject? old)
+    private void TrackManagedFields(RequestScope scope, JsonObject updated, JsonObject desired, JsonObject? old, byte[]? oldBytes)
     {
         var meta = ObjectFields.Metadata(updated);
         var sent = desired["metadata"] is JsonObject desiredMeta ? desiredMeta["managedFields"] : null;
@@ -97,7 +101,7 @@ public sealed partial class ResourceStore
         var fromStored = false;
         if (entries is null)
         {
-            entries = ManagedFields.Decode(stored);
+            entries = stored is JsonArray { Count: > 0 } && _managedFields.Find(oldBytes) is { } known ? [.. known] : ManagedFields.Decode(stored);
             fromStored = entries is not null;
         }
         entries ??= [];
@@ -108,10 +112,13 @@ public sealed partial class ResourceStore
         {
             // Unchanged entries encode to what is stored (the server wrote it, in this same form): keep that JSON.
             if (!JsonNode.DeepEquals(meta["managedFields"], stored)) meta["managedFields"] = stored!.DeepClone();
+            _managedFields.Prepare(updated, meta["managedFields"]!, entries);
         }
         else if (recorded.Count > 0)
         {
-            meta["managedFields"] = ManagedFields.Encode(recorded);
+            var encoded = ManagedFields.Encode(recorded);
+            meta["managedFields"] = encoded;
+            _managedFields.Prepare(updated, encoded, recorded);
         }
         else
         {

@@ -65,7 +65,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         errors.AddRange(MetadataRules.Check(meta));
         errors.AddRange(definition.Strategy.Validate(obj));
         if (errors.Count > 0) throw ApiException.Invalid(definition.GroupVersionKind, name, errors);
-        TrackManagedFields(scope, obj, obj, null);
+        TrackManagedFields(scope, obj, obj, null, null);
         scope.Warnings.AddRange(definition.Strategy.WarningsOnCreate(obj));
         foreach (var plugin in admission)
         {
@@ -144,7 +144,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
                 throw ApiException.Conflict(definition.Group, definition.Plural, name);
             }
 
-            var updated = await PrepareUpdateAsync(scope, name, desired, old, ct).ConfigureAwait(false);
+            var updated = await PrepareUpdateAsync(scope, name, desired, old, current.Value, ct).ConfigureAwait(false);
             ObjectFields.Metadata(updated)["resourceVersion"] = ObjectEncoding.Rv(current.ModRevision);
             if (JsonNode.DeepEquals(updated, old))
             {
@@ -246,7 +246,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         }
     }
 
-    private async ValueTask<JsonObject> PrepareUpdateAsync(RequestScope scope, string name, JsonObject desired, JsonObject old, CancellationToken ct)
+    private async ValueTask<JsonObject> PrepareUpdateAsync(RequestScope scope, string name, JsonObject desired, JsonObject old, byte[] oldBytes, CancellationToken ct)
     {
         var definition = scope.Definition;
         desired["apiVersion"] = definition.ApiVersion;
@@ -301,7 +301,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         // Generation counts changes of intent: anything outside metadata and status.
         var generation = ObjectFields.Generation(old);
         newMeta["generation"] = SpecChanged(updated, old) ? generation + 1 : Math.Max(generation, 1);
-        TrackManagedFields(scope, updated, desired, old);
+        TrackManagedFields(scope, updated, desired, old, oldBytes);
         foreach (var plugin in admission)
         {
             await plugin.AdmitAsync(scope, AdmissionOperation.Update, updated, old, ct).ConfigureAwait(false);
@@ -390,10 +390,11 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         meta["namespace"] = scope.Namespace;
     }
 
-    private static RevisionEncoder CheckedEncoder(JsonObject obj) => revision =>
+    private RevisionEncoder CheckedEncoder(JsonObject obj) => revision =>
     {
         var bytes = ObjectEncoding.EncodeAt(obj, revision);
         if (bytes.Length > MaxObjectBytes) throw ApiException.TooLarge($"Request entity too large: the object is {bytes.Length} bytes, the limit is {MaxObjectBytes}");
+        _managedFields.Stored(obj, ObjectFields.Metadata(obj)["managedFields"], bytes);
         return bytes;
     };
 
