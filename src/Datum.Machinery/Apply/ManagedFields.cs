@@ -118,6 +118,19 @@ public static class ManagedFields
     private static readonly string MetadataElement = FieldSet.Field("metadata");
     private static readonly string[] SystemMetadataElements = [.. SystemMetadata.Select(FieldSet.Field)];
 
+    // The fields WithoutSystemFields drops from a comparison, so it need not compare them (managedFields is the
+    // largest part of most objects' metadata). Never changed after it is built.
+    private static readonly FieldSet SystemFields = BuildSystemFields();
+
+    private static FieldSet BuildSystemFields()
+    {
+        var set = new FieldSet();
+        set.Insert([ApiVersionElement]);
+        set.Insert([KindElement]);
+        foreach (var element in SystemMetadataElements) set.Insert([MetadataElement, element]);
+        return set;
+    }
+
     /// <summary>
     /// Records a non-apply write by <paramref name="manager"/>: it takes the fields that changed from
     /// <paramref name="before"/> to <paramref name="after"/> (limited by <paramref name="scope"/>); removed fields leave
@@ -127,7 +140,7 @@ public static class ManagedFields
         string manager, string apiVersion, string? subresource, string time, Func<FieldSet, FieldSet>? scope = null)
     {
         scope ??= s => s;
-        var comparison = SchemaFields.Compare(schema, before ?? [], after);
+        var comparison = SchemaFields.Compare(schema, before ?? [], after, SystemFields);
         var changed = scope(WithoutSystemFields(comparison.Changed));
         var removed = WithoutSystemFields(comparison.Removed);
         if (changed.IsEmpty && removed.IsEmpty) return entries;

@@ -97,7 +97,8 @@ public sealed partial class ResourceStore
         // Managed fields the client sent replace the stored ones; an empty list or none keeps the stored ones. A client
         // that sends back what it read (most controllers) sends the stored ones.
         var stored = old?["metadata"] is JsonObject oldMeta ? oldMeta["managedFields"] as JsonArray : null;
-        var entries = sent is JsonArray { Count: > 0 } && !JsonNode.DeepEquals(sent, stored) ? ManagedFields.Decode(sent) : null;
+        var sentStored = sent is JsonArray { Count: > 0 } && SameAsStored(sent, stored, oldBytes);
+        var entries = sent is JsonArray { Count: > 0 } && !sentStored ? ManagedFields.Decode(sent) : null;
         var fromStored = false;
         if (entries is null)
         {
@@ -111,7 +112,8 @@ public sealed partial class ResourceStore
         if (fromStored && SameEntries(recorded, entries))
         {
             // Unchanged entries encode to what is stored (the server wrote it, in this same form): keep that JSON.
-            if (!JsonNode.DeepEquals(meta["managedFields"], stored)) meta["managedFields"] = stored!.DeepClone();
+            var kept = meta["managedFields"];
+            if (!(ReferenceEquals(kept, sent) ? sentStored : JsonNode.DeepEquals(kept, stored))) meta["managedFields"] = stored!.DeepClone();
             _managedFields.Prepare(updated, meta["managedFields"]!, entries);
         }
         else if (recorded.Count > 0)
@@ -124,6 +126,18 @@ public sealed partial class ResourceStore
         {
             meta.Remove("managedFields");
         }
+    }
+
+    // Whether the managedFields a client sent are the stored ones (most clients send back what they read). Compared as
+    // bytes first: the stored JSON then stays unparsed, and equal bytes are equal JSON; otherwise node by node.
+    private static bool SameAsStored(JsonNode sent, JsonArray? stored, byte[]? storedBytes)
+    {
+        if (stored is null) return false;
+        if (storedBytes is not null && ObjectEncoding.TryGetRawMetadataField(storedBytes, "managedFields", out var raw) && ObjectEncoding.EncodesTo(sent, raw))
+        {
+            return true;
+        }
+        return JsonNode.DeepEquals(sent, stored);
     }
 
     private static bool SameEntries(IReadOnlyList<ManagedFieldsEntry> a, IReadOnlyList<ManagedFieldsEntry> b)
