@@ -165,9 +165,10 @@ public static class SchemaFields
                     FieldSet? skipBelow = null;
                     if (skip is not null && skip.Children.TryGetValue(FieldSet.Field(name), out skipBelow) && skipBelow.IsMember) continue;
                     // Most of an object is unchanged by a write (all of spec on a status write): equal JSON differs
-                    // nowhere, and comparing it costs far less than walking it with paths and list indexes.
+                    // nowhere, and comparing it costs far less than walking it with paths and list indexes. Not across
+                    // skipped fields, though: not comparing those is the point of skipping them.
                     var existed = a.TryGetPropertyValue(name, out var old);
-                    if (existed && JsonNode.DeepEquals(old, value)) continue;
+                    if (existed && skipBelow is null && JsonNode.DeepEquals(old, value)) continue;
                     path.Add(FieldSet.Field(name));
                     if (existed) Diff(Child(schema, name), old, value, path, added, modified, removed, skipBelow);
                     else AddSubtree(Child(schema, name), value, path, added);
