@@ -16,7 +16,7 @@ public sealed partial class ResourceStore
     private static readonly ConditionalWeakTable<JsonObject, object> s_applied = new();
 
     // Parsed entries of recently written objects: most writes are to an object written a moment ago.
-    private readonly ManagedFieldsCache _managedFields = new(4096);
+    private readonly ManagedFieldsCache _managedFields = new(1024);
 
     /// <summary>
     /// Server-side apply of <paramref name="config"/> by <see cref="RequestScope.FieldManager"/>: creates the object when
@@ -114,13 +114,13 @@ public sealed partial class ResourceStore
             // Unchanged entries encode to what is stored (the server wrote it, in this same form): keep that JSON.
             var kept = meta["managedFields"];
             if (!(ReferenceEquals(kept, sent) ? sentStored : JsonNode.DeepEquals(kept, stored))) meta["managedFields"] = stored!.DeepClone();
-            _managedFields.Prepare(updated, meta["managedFields"]!, entries);
+            _managedFields.Prepare(updated, meta["managedFields"]!, entries, oldBytes);
         }
         else if (recorded.Count > 0)
         {
             var encoded = ManagedFields.Encode(recorded);
             meta["managedFields"] = encoded;
-            _managedFields.Prepare(updated, encoded, recorded);
+            _managedFields.Prepare(updated, encoded, recorded, oldBytes);
         }
         else
         {
