@@ -77,9 +77,10 @@ public sealed partial class ResourceStore
     /// <summary>
     /// Sets <c>managedFields</c> of <paramref name="updated"/> (the object about to be stored, built from the client's
     /// <paramref name="desired"/>) for a write by the scope's field manager; <paramref name="old"/> (stored as
-    /// <paramref name="oldBytes"/>) is null on create.
+    /// <paramref name="oldBytes"/>) is null on create. Returns the managedFields node when it is known to equal the
+    /// stored one (so a no-op check need not compare it), else null.
     /// </summary>
-    private void TrackManagedFields(RequestScope scope, JsonObject updated, JsonObject desired, JsonObject? old, byte[]? oldBytes)
+    private JsonNode? TrackManagedFields(RequestScope scope, JsonObject updated, JsonObject desired, JsonObject? old, byte[]? oldBytes)
     {
         var meta = ObjectFields.Metadata(updated);
         var sent = desired["metadata"] is JsonObject desiredMeta ? desiredMeta["managedFields"] : null;
@@ -87,12 +88,12 @@ public sealed partial class ResourceStore
         {
             if (sent is JsonArray { Count: > 0 }) meta["managedFields"] = sent.DeepClone();
             else meta.Remove("managedFields");
-            return;
+            return null;
         }
         if (ManagedFields.IsReset(sent))
         {
             meta.Remove("managedFields");
-            return;
+            return null;
         }
         // Managed fields the client sent replace the stored ones; an empty list or none keeps the stored ones. A client
         // that sends back what it read (most controllers) sends the stored ones.
@@ -113,8 +114,10 @@ public sealed partial class ResourceStore
         {
             // Unchanged entries encode to what is stored (the server wrote it, in this same form): keep that JSON.
             var kept = meta["managedFields"];
-            if (!(ReferenceEquals(kept, sent) ? sentStored : JsonNode.DeepEquals(kept, stored))) meta["managedFields"] = stored!.DeepClone();
+            var same = kept is not null && (ReferenceEquals(kept, sent) ? sentStored : SameAsStored(kept, stored, oldBytes));
+            if (!same) meta["managedFields"] = stored!.DeepClone();
             _managedFields.Prepare(updated, meta["managedFields"]!, entries, oldBytes);
+            return meta["managedFields"];
         }
         else if (recorded.Count > 0)
         {
@@ -126,6 +129,7 @@ public sealed partial class ResourceStore
         {
             meta.Remove("managedFields");
         }
+        return null;
     }
 
     // Whether the managedFields a client sent are the stored ones (most clients send back what they read). Compared as
