@@ -311,6 +311,25 @@ public sealed class FieldSet : IEquatable<FieldSet>
         return count == 0;
     }
 
+    /// <summary>Whether every path of this set is also in <paramref name="other"/> (without building anything).</summary>
+    public bool IsSubsetOf(FieldSet other)
+    {
+        if (IsMember && !other.IsMember) return false;
+        if (_children is null) return true;
+        foreach (var (element, child) in _children)
+        {
+            if (other.Kids.TryGetValue(element, out var theirs))
+            {
+                if (!child.IsSubsetOf(theirs)) return false;
+            }
+            else if (!child.IsEmpty)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /// <summary>Whether any path is in both sets (what <see cref="Intersection"/> would find, without building it).</summary>
     public bool Overlaps(FieldSet other)
     {

@@ -166,7 +166,11 @@ public static class ManagedFields
             if (fields.IsEmpty) continue;
             result.Add(fields.Equals(entry.Fields) ? entry : entry with { Fields = fields });
         }
-        var mine = (previous?.Fields ?? new FieldSet()).Union(changed).Difference(removed);
+        // The usual controller write changes values inside fields its manager already owns: its set stays as it is,
+        // without the two copies of the whole set that computing it costs.
+        var mine = previous is not null && changed.IsSubsetOf(previous.Fields) && !removed.Overlaps(previous.Fields)
+            ? previous.Fields
+            : (previous?.Fields ?? new FieldSet()).Union(changed).Difference(removed);
         if (!mine.IsEmpty)
         {
             var entry = previous is not null && mine.Equals(previous.Fields)
