@@ -51,6 +51,13 @@ public sealed class FieldSet : IEquatable<FieldSet>
     /// <summary>The path element of a map-list item, from the values of its <paramref name="keys"/>.</summary>
     public static string Key(JsonObject item, IReadOnlyList<string> keys)
     {
+        // The usual map-list (conditions by type, ports by name): one key with a plain string value, which the writer
+        // would copy as it is. Every write computes the element of each item of such lists on both sides.
+        if (keys.Count == 1 && item[keys[0]] is JsonValue single && single.GetValueKind() == JsonValueKind.String &&
+            single.GetValue<string>() is var text && IsPlain(keys[0]) && IsPlain(text))
+        {
+            return string.Concat("k:{\"", keys[0], "\":\"", text, "\"}");
+        }
         // Written straight from the item (no copy of its key fields): the same JSON as an object of them in key order.
         IEnumerable<string> ordered = keys.Count == 1 ? keys : keys.Order(StringComparer.Ordinal);
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
@@ -69,7 +76,20 @@ public sealed class FieldSet : IEquatable<FieldSet>
     }
 
     /// <summary>The path element of a set-list item.</summary>
-    public static string Value(JsonNode? value) => "v:" + Compact(value);
+    public static string Value(JsonNode? value) =>
+        value is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() is var text && IsPlain(text)
+            ? string.Concat("v:\"", text, "\"")
+            : "v:" + Compact(value);
+
+    // Printable ASCII without quote and backslash: what JsonWriting's encoder writes unescaped.
+    private static bool IsPlain(string text)
+    {
+        foreach (var c in text)
+        {
+            if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') return false;
+        }
+        return true;
+    }
 
     /// <summary>Adds <paramref name="path"/> (a sequence of path elements) to the set.</summary>
     public void Insert(IEnumerable<string> path) => Node(path).IsMember = true;

@@ -81,6 +81,25 @@ public class FieldSetTests
     }
 
     [Fact]
+    public void ElementsOfStringKeysAreTheWritersJsonForEveryCharacter()
+    {
+        // Plain strings take a shortcut; it must spell what the JSON writer spells, escapes included.
+        var characters = Enumerable.Range(0, 0x250).Select(c => ((char)c).ToString()).Append("\u2028").Append("a\"b").Append("ünï").Append("");
+        foreach (var text in characters)
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, Datum.Machinery.Objects.JsonWriting.Options))
+            {
+                writer.WriteStringValue(text);
+            }
+            var json = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+            Assert.Equal("v:" + json, FieldSet.Value(JsonValue.Create(text)));
+            Assert.Equal("k:{\"type\":" + json + "}", FieldSet.Key(new JsonObject { ["type"] = text, ["other"] = 1 }, ["type"]));
+            Assert.Equal("k:{\"type\":" + json + "}", FieldSet.Key(Obj("{\"type\":" + json + "}"), ["type"]));
+        }
+    }
+
+    [Fact]
     public void SubsetLooksAtMemberPathsOnly()
     {
         var owned = Set("""{"f:status":{"f:conditions":{"k:{\"type\":\"Ready\"}":{".":{},"f:status":{}}}}}""");
