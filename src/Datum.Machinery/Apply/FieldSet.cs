@@ -14,13 +14,21 @@ namespace Datum.Machinery.Apply;
 public sealed class FieldSet : IEquatable<FieldSet>
 {
     // Unordered: the set operations only look children up; the two outputs that show order (FieldsV1, Paths) sort.
-    private readonly Dictionary<string, FieldSet> _children = new(StringComparer.Ordinal);
+    // Most nodes are leaves: their dictionary is only made when a child is added (writes compute several sets each).
+    private Dictionary<string, FieldSet>? _children;
+
+    // Read-only stand-in for a leaf's children; nothing ever adds to it (writes go through Writable).
+    private static readonly Dictionary<string, FieldSet> s_none = new(StringComparer.Ordinal);
+
+    private Dictionary<string, FieldSet> Kids => _children ?? s_none;
+
+    private Dictionary<string, FieldSet> Writable => _children ??= new Dictionary<string, FieldSet>(StringComparer.Ordinal);
 
     /// <summary>Whether the path leading to this node is itself in the set.</summary>
     public bool IsMember { get; private set; }
 
     /// <summary>The children by path element.</summary>
-    public IReadOnlyDictionary<string, FieldSet> Children => _children;
+    public IReadOnlyDictionary<string, FieldSet> Children => Kids;
 
     /// <summary>True when no path below (or at) this node is a member.</summary>
     public bool IsEmpty
@@ -28,6 +36,7 @@ public sealed class FieldSet : IEquatable<FieldSet>
         get
         {
             if (IsMember) return false;
+            if (_children is null) return true;
             foreach (var child in _children.Values)
             {
                 if (!child.IsEmpty) return false;
@@ -42,6 +51,13 @@ public sealed class FieldSet : IEquatable<FieldSet>
     /// <summary>The path element of a map-list item, from the values of its <paramref name="keys"/>.</summary>
     public static string Key(JsonObject item, IReadOnlyList<string> keys)
     {
+        // The usual map-list (conditions by type, ports by name): one key with a plain string value, which the writer
+        // would copy as it is. Every write computes the element of each item of such lists on both sides.
+        if (keys.Count == 1 && item[keys[0]] is JsonValue single && single.GetValueKind() == JsonValueKind.String &&
+            single.GetValue<string>() is var text && IsPlain(keys[0]) && IsPlain(text))
+        {
+            return string.Concat("k:{\"", keys[0], "\":\"", text, "\"}");
+        }
         // Written straight from the item (no copy of its key fields): the same JSON as an object of them in key order.
         IEnumerable<string> ordered = keys.Count == 1 ? keys : keys.Order(StringComparer.Ordinal);
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
@@ -60,7 +76,20 @@ public sealed class FieldSet : IEquatable<FieldSet>
     }
 
     /// <summary>The path element of a set-list item.</summary>
-    public static string Value(JsonNode? value) => "v:" + Compact(value);
+    public static string Value(JsonNode? value) =>
+        value is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() is var text && IsPlain(text)
+            ? string.Concat("v:\"", text, "\"")
+            : "v:" + Compact(value);
+
+    // Printable ASCII without quote and backslash: what JsonWriting's encoder writes unescaped.
+    private static bool IsPlain(string text)
+    {
+        foreach (var c in text)
+        {
+            if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') return false;
+        }
+        return true;
+    }
 
     /// <summary>Adds <paramref name="path"/> (a sequence of path elements) to the set.</summary>
     public void Insert(IEnumerable<string> path) => Node(path).IsMember = true;
@@ -79,10 +108,11 @@ public sealed class FieldSet : IEquatable<FieldSet>
     /// <summary>The child at <paramref name="element"/>, created when missing.</summary>
     public FieldSet Child(string element)
     {
-        if (!_children.TryGetValue(element, out var child))
+        var children = Writable;
+        if (!children.TryGetValue(element, out var child))
         {
             child = new FieldSet();
-            _children[element] = child;
+            children[element] = child;
         }
         return child;
     }
@@ -93,7 +123,7 @@ public sealed class FieldSet : IEquatable<FieldSet>
         var node = this;
         foreach (var element in path)
         {
-            if (!node._children.TryGetValue(element, out node)) return false;
+            if (!node.Kids.TryGetValue(element, out node)) return false;
         }
         return node.IsMember;
     }
@@ -110,10 +140,11 @@ public sealed class FieldSet : IEquatable<FieldSet>
     public FieldSet Difference(FieldSet other)
     {
         var result = new FieldSet { IsMember = IsMember && !other.IsMember };
+        if (_children is null) return result;
         foreach (var (element, child) in _children)
         {
-            var diff = other._children.TryGetValue(element, out var o) ? child.Difference(o) : child.Clone();
-            if (!diff.IsEmpty) result._children[element] = diff;
+            var diff = other.Kids.TryGetValue(element, out var o) ? child.Difference(o) : child.Clone();
+            if (!diff.IsEmpty) result.Writable[element] = diff;
         }
         return result;
     }
@@ -122,11 +153,12 @@ public sealed class FieldSet : IEquatable<FieldSet>
     public FieldSet Intersection(FieldSet other)
     {
         var result = new FieldSet { IsMember = IsMember && other.IsMember };
+        if (_children is null) return result;
         foreach (var (element, child) in _children)
         {
-            if (!other._children.TryGetValue(element, out var o)) continue;
+            if (!other.Kids.TryGetValue(element, out var o)) continue;
             var both = child.Intersection(o);
-            if (!both.IsEmpty) result._children[element] = both;
+            if (!both.IsEmpty) result.Writable[element] = both;
         }
         return result;
     }
@@ -138,9 +170,9 @@ public sealed class FieldSet : IEquatable<FieldSet>
         var node = result;
         for (var i = 0; i < path.Length - 1; i++)
         {
-            if (!node._children.TryGetValue(path[i], out node)) return result;
+            if (!node.Kids.TryGetValue(path[i], out node)) return result;
         }
-        if (path.Length > 0) node._children.Remove(path[^1]);
+        if (path.Length > 0) node._children?.Remove(path[^1]);
         return result;
     }
 
@@ -151,14 +183,14 @@ public sealed class FieldSet : IEquatable<FieldSet>
     internal void RemoveInPlace(string? parent, string element)
     {
         var node = this;
-        if (parent is not null && !_children.TryGetValue(parent, out node)) return;
-        node._children.Remove(element);
+        if (parent is not null && !Kids.TryGetValue(parent, out node)) return;
+        node._children?.Remove(element);
     }
 
     /// <summary>Makes the child <paramref name="element"/> a non-member, in place, dropping it when nothing is left below.</summary>
     internal void UnmarkChildInPlace(string element)
     {
-        if (!_children.TryGetValue(element, out var child)) return;
+        if (_children is null || !_children.TryGetValue(element, out var child)) return;
         child.IsMember = false;
         if (child.IsEmpty) _children.Remove(element);
     }
@@ -167,7 +199,7 @@ public sealed class FieldSet : IEquatable<FieldSet>
     public FieldSet OnlySubtree(string element)
     {
         var result = new FieldSet();
-        if (_children.TryGetValue(element, out var child) && !child.IsEmpty) result._children[element] = child.Clone();
+        if (Kids.TryGetValue(element, out var child) && !child.IsEmpty) result.Writable[element] = child.Clone();
         return result;
     }
 
@@ -175,9 +207,10 @@ public sealed class FieldSet : IEquatable<FieldSet>
     public FieldSet Clone()
     {
         var result = new FieldSet { IsMember = IsMember };
+        if (_children is null) return result;
         foreach (var (element, child) in _children)
         {
-            if (!child.IsEmpty) result._children[element] = child.Clone();
+            if (!child.IsEmpty) result.Writable[element] = child.Clone();
         }
         return result;
     }
@@ -231,8 +264,8 @@ public sealed class FieldSet : IEquatable<FieldSet>
                 throw new FormatException($"unknown path element \"{element}\" in fieldsV1");
             }
             var child = FromFieldsV1(value);
-            if (child._children.Count == 0) child.IsMember = true;
-            result._children[element] = child;
+            if (child._children is null) child.IsMember = true;
+            result.Writable[element] = child;
         }
         return result;
     }
@@ -285,34 +318,54 @@ public sealed class FieldSet : IEquatable<FieldSet>
         if (ReferenceEquals(this, other)) return true;
         if (IsMember != other.IsMember) return false;
         var count = 0;
-        foreach (var (element, child) in _children)
+        foreach (var (element, child) in Kids)
         {
             if (child.IsEmpty) continue;
             count++;
-            if (!other._children.TryGetValue(element, out var theirs) || !child.Equals(theirs)) return false;
+            if (!other.Kids.TryGetValue(element, out var theirs) || !child.Equals(theirs)) return false;
         }
-        foreach (var child in other._children.Values)
+        foreach (var child in other.Kids.Values)
         {
             if (!child.IsEmpty) count--;
         }
         return count == 0;
     }
 
+    /// <summary>Whether every path of this set is also in <paramref name="other"/> (without building anything).</summary>
+    public bool IsSubsetOf(FieldSet other)
+    {
+        if (IsMember && !other.IsMember) return false;
+        if (_children is null) return true;
+        foreach (var (element, child) in _children)
+        {
+            if (other.Kids.TryGetValue(element, out var theirs))
+            {
+                if (!child.IsSubsetOf(theirs)) return false;
+            }
+            else if (!child.IsEmpty)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /// <summary>Whether any path is in both sets (what <see cref="Intersection"/> would find, without building it).</summary>
     public bool Overlaps(FieldSet other)
     {
         if (IsMember && other.IsMember) return true;
-        var (small, large) = _children.Count <= other._children.Count ? (this, other) : (other, this);
-        foreach (var (element, child) in small._children)
+        if (_children is null || other._children is null) return false;
+        var (small, large) = _children.Count <= other._children.Count ? (_children, other._children) : (other._children, _children);
+        foreach (var (element, child) in small)
         {
-            if (large._children.TryGetValue(element, out var theirs) && child.Overlaps(theirs)) return true;
+            if (large.TryGetValue(element, out var theirs) && child.Overlaps(theirs)) return true;
         }
         return false;
     }
 
     private List<KeyValuePair<string, FieldSet>> Sorted()
     {
-        var list = new List<KeyValuePair<string, FieldSet>>(_children);
+        var list = new List<KeyValuePair<string, FieldSet>>(Kids);
         list.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
         return list;
     }
@@ -329,7 +382,7 @@ public sealed class FieldSet : IEquatable<FieldSet>
     private void UnionWith(FieldSet other)
     {
         IsMember |= other.IsMember;
-        foreach (var (element, child) in other._children)
+        foreach (var (element, child) in other.Kids)
         {
             if (child.IsEmpty) continue;
             Child(element).UnionWith(child);

@@ -118,6 +118,19 @@ public static class ManagedFields
     private static readonly string MetadataElement = FieldSet.Field("metadata");
     private static readonly string[] SystemMetadataElements = [.. SystemMetadata.Select(FieldSet.Field)];
 
+    // The fields WithoutSystemFields drops from a comparison, so it need not compare them (managedFields is the
+    // largest part of most objects' metadata). Never changed after it is built.
+    private static readonly FieldSet SystemFields = BuildSystemFields();
+
+    private static FieldSet BuildSystemFields()
+    {
+        var set = new FieldSet();
+        set.Insert([ApiVersionElement]);
+        set.Insert([KindElement]);
+        foreach (var element in SystemMetadataElements) set.Insert([MetadataElement, element]);
+        return set;
+    }
+
     /// <summary>
     /// Records a non-apply write by <paramref name="manager"/>: it takes the fields that changed from
     /// <paramref name="before"/> to <paramref name="after"/> (limited by <paramref name="scope"/>); removed fields leave
@@ -127,7 +140,7 @@ public static class ManagedFields
         string manager, string apiVersion, string? subresource, string time, Func<FieldSet, FieldSet>? scope = null)
     {
         scope ??= s => s;
-        var comparison = SchemaFields.Compare(schema, before ?? [], after);
+        var comparison = SchemaFields.Compare(schema, before ?? [], after, SystemFields);
         var changed = scope(WithoutSystemFields(comparison.Changed));
         var removed = WithoutSystemFields(comparison.Removed);
         if (changed.IsEmpty && removed.IsEmpty) return entries;
@@ -153,7 +166,11 @@ public static class ManagedFields
             if (fields.IsEmpty) continue;
             result.Add(fields.Equals(entry.Fields) ? entry : entry with { Fields = fields });
         }
-        var mine = (previous?.Fields ?? new FieldSet()).Union(changed).Difference(removed);
+        // The usual controller write changes values inside fields its manager already owns: its set stays as it is,
+        // without the two copies of the whole set that computing it costs.
+        var mine = previous is not null && changed.IsSubsetOf(previous.Fields) && !removed.Overlaps(previous.Fields)
+            ? previous.Fields
+            : (previous?.Fields ?? new FieldSet()).Union(changed).Difference(removed);
         if (!mine.IsEmpty)
         {
             var entry = previous is not null && mine.Equals(previous.Fields)

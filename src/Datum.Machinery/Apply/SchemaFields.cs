@@ -98,17 +98,23 @@ public static class SchemaFields
         {
             foreach (var (name, value) in o) Collect(Child(schema, name), value, set.Child(FieldSet.Field(name)));
         }
-        return set.Clone();
+        // Empty branches (an empty map-list or set-list) may remain: every set operation ignores them.
+        return set;
     }
 
-    /// <summary>Which paths were added, modified or removed going from <paramref name="before"/> to <paramref name="after"/>.</summary>
-    public static Comparison Compare(SchemaNode? schema, JsonObject before, JsonObject after)
+    /// <summary>
+    /// Which paths were added, modified or removed going from <paramref name="before"/> to <paramref name="after"/>;
+    /// fields of an object that are members of <paramref name="skip"/> are not compared at all (a caller that drops
+    /// them from the result anyway saves the work).
+    /// </summary>
+    public static Comparison Compare(SchemaNode? schema, JsonObject before, JsonObject after, FieldSet? skip = null)
     {
         var added = new FieldSet();
         var modified = new FieldSet();
         var removed = new FieldSet();
-        Diff(schema, before, after, [], added, modified, removed);
-        return new Comparison(added.Clone(), modified.Clone(), removed.Clone());
+        Diff(schema, before, after, [], added, modified, removed, skip);
+        // Not cloned to trim empty branches (an empty list added or removed): every set operation ignores them.
+        return new Comparison(added, modified, removed);
     }
 
     private static void Collect(SchemaNode? schema, JsonNode? value, FieldSet at)
@@ -137,7 +143,8 @@ public static class SchemaFields
         }
     }
 
-    private static void Diff(SchemaNode? schema, JsonNode? before, JsonNode? after, List<string> path, FieldSet added, FieldSet modified, FieldSet removed)
+    private static void Diff(SchemaNode? schema, JsonNode? before, JsonNode? after, List<string> path, FieldSet added, FieldSet modified, FieldSet removed,
+        FieldSet? skip = null)
     {
         var kind = KindOf(schema, after);
         if (kind != KindOf(schema, before) || kind == MergeKind.Atomic)
@@ -155,14 +162,22 @@ public static class SchemaFields
                 var b = (JsonObject)after!;
                 foreach (var (name, value) in b)
                 {
+                    FieldSet? skipBelow = null;
+                    if (skip is not null && skip.Children.TryGetValue(FieldSet.Field(name), out skipBelow) && skipBelow.IsMember) continue;
+                    // Most of an object is unchanged by a write (all of spec on a status write): equal JSON differs
+                    // nowhere, and comparing it costs far less than walking it with paths and list indexes. Not across
+                    // skipped fields, though: not comparing those is the point of skipping them.
+                    var existed = a.TryGetPropertyValue(name, out var old);
+                    if (existed && skipBelow is null && JsonNode.DeepEquals(old, value)) continue;
                     path.Add(FieldSet.Field(name));
-                    if (a.TryGetPropertyValue(name, out var old)) Diff(Child(schema, name), old, value, path, added, modified, removed);
+                    if (existed) Diff(Child(schema, name), old, value, path, added, modified, removed, skipBelow);
                     else AddSubtree(Child(schema, name), value, path, added);
                     path.RemoveAt(path.Count - 1);
                 }
                 foreach (var (name, value) in a)
                 {
                     if (b.ContainsKey(name)) continue;
+                    if (skip is not null && skip.Children.TryGetValue(FieldSet.Field(name), out var skipped) && skipped.IsMember) continue;
                     path.Add(FieldSet.Field(name));
                     AddSubtree(Child(schema, name), value, path, removed);
                     path.RemoveAt(path.Count - 1);

@@ -15,12 +15,28 @@ public static class JsonParsing
     {
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
         if (!reader.Read()) throw new JsonException("the document is empty");
-        var node = ReadValue(ref reader, "", duplicates);
+        var node = ReadValue(ref reader, [], duplicates);
         if (reader.Read()) throw new JsonException($"unexpected data after the end of the JSON value at byte {reader.TokenStartIndex}");
         return node;
     }
 
-    private static JsonNode? ReadValue(ref Utf8JsonReader reader, string path, List<string> duplicates)
+    // A step of the path to the value being read: a field name, or (Name null) a list index. The path is only
+    // spelled out for a repeated field, not for every value of every request.
+    private readonly record struct Step(string? Name, int Index);
+
+    private static string Spell(List<Step> path)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var step in path)
+        {
+            if (step.Name is null) text.Append('[').Append(step.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(']');
+            else if (text.Length == 0) text.Append(step.Name);
+            else text.Append('.').Append(step.Name);
+        }
+        return text.ToString();
+    }
+
+    private static JsonNode? ReadValue(ref Utf8JsonReader reader, List<Step> path, List<string> duplicates)
     {
         switch (reader.TokenType)
         {
@@ -30,13 +46,14 @@ public static class JsonParsing
                 {
                     var name = reader.GetString()!;
                     reader.Read();
-                    var childPath = path.Length == 0 ? name : $"{path}.{name}";
-                    var value = ReadValue(ref reader, childPath, duplicates);
+                    path.Add(new Step(name, 0));
+                    var value = ReadValue(ref reader, path, duplicates);
                     if (obj.ContainsKey(name))
                     {
-                        duplicates.Add(childPath);
+                        duplicates.Add(Spell(path));
                         obj.Remove(name);
                     }
+                    path.RemoveAt(path.Count - 1);
                     obj[name] = value;
                 }
                 return obj;
@@ -45,7 +62,9 @@ public static class JsonParsing
                 var index = 0;
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    array.Add(ReadValue(ref reader, $"{path}[{index++}]", duplicates));
+                    path.Add(new Step(null, index++));
+                    array.Add(ReadValue(ref reader, path, duplicates));
+                    path.RemoveAt(path.Count - 1);
                 }
                 return array;
             case JsonTokenType.String:

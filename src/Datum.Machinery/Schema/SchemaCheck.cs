@@ -20,11 +20,11 @@ public static class SchemaCheck
     {
         var unknown = new List<string>();
         var errors = new List<FieldError>();
-        Walk(obj, schema, "", unknown, errors);
+        Walk(obj, schema, new FieldPath(), unknown, errors);
         return new Result(unknown, errors);
     }
 
-    private static void Walk(JsonNode? node, SchemaNode schema, string path, List<string> unknown, List<FieldError> errors)
+    private static void Walk(JsonNode? node, SchemaNode schema, FieldPath path, List<string> unknown, List<FieldError> errors)
     {
         if (node is null)
         {
@@ -34,7 +34,7 @@ public static class SchemaCheck
         if (schema.IntOrString)
         {
             if (node is JsonValue iv && (iv.GetValueKind() is JsonValueKind.String or JsonValueKind.Number)) return;
-            errors.Add(new FieldError(FieldErrorType.TypeInvalid, path, "must be an integer or a string", node, true));
+            errors.Add(new FieldError(FieldErrorType.TypeInvalid, path.Text, "must be an integer or a string", node, true));
             return;
         }
         switch (schema.Type)
@@ -57,7 +57,9 @@ public static class SchemaCheck
                 {
                     for (var i = 0; i < array.Count; i++)
                     {
-                        Walk(array[i], items, $"{path}[{i}]", unknown, errors);
+                        path.Push(null, i);
+                        Walk(array[i], items, path, unknown, errors);
+                        path.Pop();
                     }
                 }
                 return;
@@ -100,27 +102,28 @@ public static class SchemaCheck
         }
     }
 
-    private static void WalkObject(JsonObject obj, SchemaNode schema, string path, List<string> unknown, List<FieldError> errors)
+    private static void WalkObject(JsonObject obj, SchemaNode schema, FieldPath path, List<string> unknown, List<FieldError> errors)
     {
         if (schema.Properties is { } properties)
         {
             List<string>? prune = null;
             foreach (var (name, value) in obj)
             {
-                var child = Join(path, name);
+                path.Push(name, 0);
                 if (properties.TryGetValue(name, out var childSchema))
                 {
-                    Walk(value, childSchema, child, unknown, errors);
+                    Walk(value, childSchema, path, unknown, errors);
                 }
                 else if (schema.AdditionalProperties is { } extra)
                 {
-                    Walk(value, extra, child, unknown, errors);
+                    Walk(value, extra, path, unknown, errors);
                 }
                 else if (!schema.PreserveUnknownFields)
                 {
-                    unknown.Add(child);
+                    unknown.Add(path.Text);
                     (prune ??= []).Add(name);
                 }
+                path.Pop();
             }
             if (prune is not null)
             {
@@ -131,55 +134,84 @@ public static class SchemaCheck
         {
             foreach (var (name, value) in obj)
             {
-                Walk(value, values, Join(path, name), unknown, errors);
+                path.Push(name, 0);
+                Walk(value, values, path, unknown, errors);
+                path.Pop();
             }
         }
         if (schema.Required is { } required)
         {
             foreach (var name in required)
             {
-                if (obj[name] is null) errors.Add(FieldError.Required(Join(path, name)));
+                if (obj[name] is not null) continue;
+                path.Push(name, 0);
+                errors.Add(FieldError.Required(path.Text));
+                path.Pop();
             }
         }
     }
 
-    private static void CheckString(string value, SchemaNode schema, string path, JsonNode node, List<FieldError> errors)
+    private static void CheckString(string value, SchemaNode schema, FieldPath path, JsonNode node, List<FieldError> errors)
     {
         if (schema.Enum is { Count: > 0 } allowed && !allowed.Contains(value))
         {
-            errors.Add(FieldError.NotSupported(path, node.DeepClone(), allowed));
+            errors.Add(FieldError.NotSupported(path.Text, node.DeepClone(), allowed));
         }
         if (schema.MaxLength is { } max && value.Length > max)
         {
-            errors.Add(new FieldError(FieldErrorType.TooLong, path, $"may not be more than {max} bytes", node.DeepClone(), true));
+            errors.Add(new FieldError(FieldErrorType.TooLong, path.Text, $"may not be more than {max} bytes", node.DeepClone(), true));
         }
         if (schema.Pattern is { } pattern && !Regex.IsMatch(value, pattern, RegexOptions.None, TimeSpan.FromMilliseconds(100)))
         {
-            errors.Add(FieldError.Invalid(path, node.DeepClone(), $"should match '{pattern}'"));
+            errors.Add(FieldError.Invalid(path.Text, node.DeepClone(), $"should match '{pattern}'"));
         }
         if (schema.Format == "date-time" && value.Length > 0 && !DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _))
         {
-            errors.Add(FieldError.Invalid(path, node.DeepClone(), "must be an RFC 3339 date-time"));
+            errors.Add(FieldError.Invalid(path.Text, node.DeepClone(), "must be an RFC 3339 date-time"));
         }
     }
 
-    private static void CheckRange(JsonValue value, SchemaNode schema, string path, List<FieldError> errors)
+    private static void CheckRange(JsonValue value, SchemaNode schema, FieldPath path, List<FieldError> errors)
     {
         if (!Datum.Machinery.Objects.JsonNumbers.TryGetDouble(value, out var number)) return;
         if (schema.Minimum is { } min && number < min)
         {
-            errors.Add(FieldError.Invalid(path, value.DeepClone(), $"must be greater than or equal to {min.ToString(CultureInfo.InvariantCulture)}"));
+            errors.Add(FieldError.Invalid(path.Text, value.DeepClone(), $"must be greater than or equal to {min.ToString(CultureInfo.InvariantCulture)}"));
         }
         if (schema.Maximum is { } max && number > max)
         {
-            errors.Add(FieldError.Invalid(path, value.DeepClone(), $"must be less than or equal to {max.ToString(CultureInfo.InvariantCulture)}"));
+            errors.Add(FieldError.Invalid(path.Text, value.DeepClone(), $"must be less than or equal to {max.ToString(CultureInfo.InvariantCulture)}"));
         }
     }
 
     private static bool IsInteger(JsonValue value) => Datum.Machinery.Objects.JsonNumbers.TryGetInt64(value, out _);
 
-    private static FieldError TypeError(string path, JsonNode node, string expected) =>
-        new(FieldErrorType.TypeInvalid, path, $"must be of type {expected}", node.DeepClone(), true);
+    private static FieldError TypeError(FieldPath path, JsonNode node, string expected) =>
+        new(FieldErrorType.TypeInvalid, path.Text, $"must be of type {expected}", node.DeepClone(), true);
 
-    private static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
+    // The path to the value being checked (a.b[0].c), spelled out only for an error or an unknown field: most
+    // objects have neither, and every write checks every value.
+    private sealed class FieldPath
+    {
+        private readonly List<(string? Name, int Index)> _steps = [];
+
+        public void Push(string? name, int index) => _steps.Add((name, index));
+
+        public void Pop() => _steps.RemoveAt(_steps.Count - 1);
+
+        public string Text
+        {
+            get
+            {
+                var text = new System.Text.StringBuilder();
+                foreach (var (name, index) in _steps)
+                {
+                    if (name is null) text.Append('[').Append(index.ToString(CultureInfo.InvariantCulture)).Append(']');
+                    else if (text.Length == 0) text.Append(name);
+                    else text.Append('.').Append(name);
+                }
+                return text.ToString();
+            }
+        }
+    }
 }

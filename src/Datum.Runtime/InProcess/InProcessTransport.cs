@@ -187,7 +187,7 @@ public sealed class InProcessTransport(ResourceStore store, ResourceCatalog cata
     private async Task<ApiResponse> PatchAsync(RequestScope scope, ApiRequest request, CancellationToken ct)
     {
         var definition = scope.Definition;
-        var patch = RequestBody.ParseJson(request.Body.ToArray(), scope);
+        var patch = RequestBody.ParseJson(request.Body.Span, scope);
         Func<JsonObject, JsonNode?> apply = request.ContentType switch
         {
             "application/json-patch+json" => current => JsonPatch.Apply(current, patch),
@@ -231,7 +231,7 @@ public sealed class InProcessTransport(ResourceStore store, ResourceCatalog cata
     }
 
     private static JsonObject DecodeObject(ApiRequest request, RequestScope scope) =>
-        RequestBody.DecodeObject("application/json", request.Body.ToArray(), scope);
+        RequestBody.DecodeObject("application/json", request.Body.Span, scope);
 
     private static ListQuery Query(ListOptions options)
     {

@@ -46,41 +46,39 @@ internal sealed class OwnerNode
         if (parts.Length is not (6 or 7) || parts[1] != "registry") return null;
         try
         {
-            var reader = new Utf8JsonReader(value, new JsonReaderOptions { AllowTrailingCommas = false });
-            using var document = JsonDocument.ParseValue(ref reader);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("metadata", out var meta) || meta.ValueKind != JsonValueKind.Object) return null;
-            var uid = Text(meta, "uid");
-            if (string.IsNullOrEmpty(uid)) return null;
-            var owners = new List<OwnerLink>();
-            if (meta.TryGetProperty("ownerReferences", out var refs) && refs.ValueKind == JsonValueKind.Array)
+            // One pass of a reader over the bytes, skipping spec, status and the rest of metadata: the collector reads
+            // every stored change, and building a document would copy and index the whole object each time.
+            var reader = new Utf8JsonReader(value);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+            string? apiVersion = null;
+            Metadata? meta = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                foreach (var r in refs.EnumerateArray())
+                if (reader.ValueTextEquals("apiVersion"u8))
                 {
-                    if (r.ValueKind != JsonValueKind.Object || Text(r, "uid") is not { Length: > 0 } ownerUid) continue;
-                    var block = r.TryGetProperty("blockOwnerDeletion", out var b) && b.ValueKind == JsonValueKind.True;
-                    owners.Add(new OwnerLink(Text(r, "apiVersion") ?? "", Text(r, "kind") ?? "", Text(r, "name") ?? "", ownerUid, block));
+                    reader.Read();
+                    apiVersion = StringOrSkip(ref reader);
+                }
+                else if (reader.ValueTextEquals("metadata"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.StartObject) return null;
+                    meta = ReadMetadata(ref reader);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
                 }
             }
-            var foreground = false;
-            var orphan = false;
-            if (meta.TryGetProperty("finalizers", out var finalizers) && finalizers.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var f in finalizers.EnumerateArray())
-                {
-                    if (f.ValueKind != JsonValueKind.String) continue;
-                    var name = f.GetString();
-                    foreground |= name == GarbageCollectionFinalizers.Foreground;
-                    orphan |= name == GarbageCollectionFinalizers.Orphan;
-                }
-            }
-            var deleting = meta.TryGetProperty("deletionTimestamp", out var ts) && ts.ValueKind == JsonValueKind.String;
+            if (meta is null || string.IsNullOrEmpty(meta.Uid)) return null;
             return new OwnerNode
             {
-                Key = key, Uid = uid, StorageGroup = parts[3], Resource = parts[4],
+                Key = key, Uid = meta.Uid, StorageGroup = parts[3], Resource = parts[4],
                 Namespace = parts.Length == 7 ? parts[5] : null, Name = parts[^1],
-                ApiVersion = Text(root, "apiVersion"),
-                Owners = owners, Deleting = deleting, DeletingDependents = deleting && foreground, Orphaning = deleting && orphan,
+                ApiVersion = apiVersion,
+                Owners = meta.Owners, Deleting = meta.Deleting, DeletingDependents = meta.Deleting && meta.Foreground,
+                Orphaning = meta.Deleting && meta.Orphan,
             };
         }
         catch (JsonException)
@@ -89,8 +87,104 @@ internal sealed class OwnerNode
         }
     }
 
-    private static string? Text(JsonElement obj, string property) =>
-        obj.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    private sealed class Metadata
+    {
+        public string? Uid;
+        public List<OwnerLink> Owners = [];
+        public bool Deleting;
+        public bool Foreground;
+        public bool Orphan;
+    }
+
+    // Reads the metadata object the reader is at (StartObject) up to its EndObject.
+    private static Metadata ReadMetadata(ref Utf8JsonReader reader)
+    {
+        var meta = new Metadata();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("uid"u8))
+            {
+                reader.Read();
+                meta.Uid = StringOrSkip(ref reader);
+            }
+            else if (reader.ValueTextEquals("deletionTimestamp"u8))
+            {
+                reader.Read();
+                meta.Deleting = reader.TokenType == JsonTokenType.String;
+                reader.Skip();
+            }
+            else if (reader.ValueTextEquals("ownerReferences"u8))
+            {
+                reader.Read();
+                meta.Owners = [];
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    reader.Skip();
+                    continue;
+                }
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    if (ReadOwner(ref reader) is { } owner) meta.Owners.Add(owner);
+                }
+            }
+            else if (reader.ValueTextEquals("finalizers"u8))
+            {
+                reader.Read();
+                meta.Foreground = meta.Orphan = false;
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    reader.Skip();
+                    continue;
+                }
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        reader.Skip();
+                        continue;
+                    }
+                    meta.Foreground |= reader.ValueTextEquals(GarbageCollectionFinalizers.Foreground);
+                    meta.Orphan |= reader.ValueTextEquals(GarbageCollectionFinalizers.Orphan);
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        return meta;
+    }
+
+    // Reads one item of ownerReferences (the reader is at its first token); null when it is not an object with a uid.
+    private static OwnerLink? ReadOwner(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+        string? apiVersion = null, kind = null, name = null, uid = null;
+        var block = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("apiVersion"u8)) { reader.Read(); apiVersion = StringOrSkip(ref reader); }
+            else if (reader.ValueTextEquals("kind"u8)) { reader.Read(); kind = StringOrSkip(ref reader); }
+            else if (reader.ValueTextEquals("name"u8)) { reader.Read(); name = StringOrSkip(ref reader); }
+            else if (reader.ValueTextEquals("uid"u8)) { reader.Read(); uid = StringOrSkip(ref reader); }
+            else if (reader.ValueTextEquals("blockOwnerDeletion"u8)) { reader.Read(); block = reader.TokenType == JsonTokenType.True; reader.Skip(); }
+            else { reader.Read(); reader.Skip(); }
+        }
+        return string.IsNullOrEmpty(uid) ? null : new OwnerLink(apiVersion ?? "", kind ?? "", name ?? "", uid, block);
+    }
+
+    // The string the reader is at, or null (skipping the value) when it is anything else.
+    private static string? StringOrSkip(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.String) return reader.GetString();
+        reader.Skip();
+        return null;
+    }
 }
 
 /// <summary>

@@ -40,7 +40,7 @@ public static class RequestBody
     }
 
     /// <summary>Decodes an object body (create and update) by its media type.</summary>
-    public static JsonObject DecodeObject(string mediaType, byte[] body, RequestScope scope)
+    public static JsonObject DecodeObject(string mediaType, ReadOnlySpan<byte> body, RequestScope scope)
     {
         JsonNode? node = mediaType switch
         {
@@ -59,7 +59,7 @@ public static class RequestBody
     }
 
     /// <summary>Parses JSON; a repeated field keeps its last value and is an error under Strict, a warning otherwise.</summary>
-    public static JsonNode? ParseJson(byte[] body, RequestScope? scope)
+    public static JsonNode? ParseJson(ReadOnlySpan<byte> body, RequestScope? scope)
     {
         if (body.Length == 0) throw ApiException.BadRequest("the request body is empty; send a JSON or YAML object");
         var duplicates = new List<string>();
@@ -84,7 +84,7 @@ public static class RequestBody
         return node;
     }
 
-    private static JsonNode? ParseYaml(byte[] body)
+    private static JsonNode? ParseYaml(ReadOnlySpan<byte> body)
     {
         try
         {
@@ -96,7 +96,7 @@ public static class RequestBody
         }
     }
 
-    private static JsonObject DecodeProtobuf(byte[] body)
+    private static JsonObject DecodeProtobuf(ReadOnlySpan<byte> body)
     {
         try
         {

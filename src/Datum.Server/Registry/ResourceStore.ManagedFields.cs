@@ -15,6 +15,9 @@ public sealed partial class ResourceStore
     // Update. Keyed by identity: the desired object ApplyAsync hands to CreateAsync/UpdateAsync.
     private static readonly ConditionalWeakTable<JsonObject, object> s_applied = new();
 
+    // Parsed entries of recently written objects: most writes are to an object written a moment ago.
+    private readonly ManagedFieldsCache _managedFields = new(1024);
+
     /// <summary>
     /// Server-side apply of <paramref name="config"/> by <see cref="RequestScope.FieldManager"/>: creates the object when
     /// it does not exist, otherwise merges into it (409 on conflicts unless <paramref name="force"/>). <c>Created</c> tells which.
@@ -73,9 +76,11 @@ public sealed partial class ResourceStore
 
     /// <summary>
     /// Sets <c>managedFields</c> of <paramref name="updated"/> (the object about to be stored, built from the client's
-    /// <paramref name="desired"/>) for a write by the scope's field manager; <paramref name="old"/> is null on create.
+    /// <paramref name="desired"/>) for a write by the scope's field manager; <paramref name="old"/> (stored as
+    /// <paramref name="oldBytes"/>) is null on create. Returns the managedFields node when it is known to equal the
+    /// stored one (so a no-op check need not compare it), else null.
     /// </summary>
-    private void TrackManagedFields(RequestScope scope, JsonObject updated, JsonObject desired, JsonObject? old)
+    private JsonNode? TrackManagedFields(RequestScope scope, JsonObject updated, JsonObject desired, JsonObject? old, byte[]? oldBytes)
     {
         var meta = ObjectFields.Metadata(updated);
         var sent = desired["metadata"] is JsonObject desiredMeta ? desiredMeta["managedFields"] : null;
@@ -83,21 +88,22 @@ public sealed partial class ResourceStore
         {
             if (sent is JsonArray { Count: > 0 }) meta["managedFields"] = sent.DeepClone();
             else meta.Remove("managedFields");
-            return;
+            return null;
         }
         if (ManagedFields.IsReset(sent))
         {
             meta.Remove("managedFields");
-            return;
+            return null;
         }
         // Managed fields the client sent replace the stored ones; an empty list or none keeps the stored ones. A client
         // that sends back what it read (most controllers) sends the stored ones.
         var stored = old?["metadata"] is JsonObject oldMeta ? oldMeta["managedFields"] as JsonArray : null;
-        var entries = sent is JsonArray { Count: > 0 } && !JsonNode.DeepEquals(sent, stored) ? ManagedFields.Decode(sent) : null;
+        var sentStored = sent is JsonArray { Count: > 0 } && SameAsStored(sent, stored, oldBytes);
+        var entries = sent is JsonArray { Count: > 0 } && !sentStored ? ManagedFields.Decode(sent) : null;
         var fromStored = false;
         if (entries is null)
         {
-            entries = ManagedFields.Decode(stored);
+            entries = stored is JsonArray { Count: > 0 } && _managedFields.Find(oldBytes) is { } known ? [.. known] : ManagedFields.Decode(stored);
             fromStored = entries is not null;
         }
         entries ??= [];
@@ -107,16 +113,35 @@ public sealed partial class ResourceStore
         if (fromStored && SameEntries(recorded, entries))
         {
             // Unchanged entries encode to what is stored (the server wrote it, in this same form): keep that JSON.
-            if (!JsonNode.DeepEquals(meta["managedFields"], stored)) meta["managedFields"] = stored!.DeepClone();
+            var kept = meta["managedFields"];
+            var same = kept is not null && (ReferenceEquals(kept, sent) ? sentStored : SameAsStored(kept, stored, oldBytes));
+            if (!same) meta["managedFields"] = stored!.DeepClone();
+            _managedFields.Prepare(updated, meta["managedFields"]!, entries, oldBytes);
+            return meta["managedFields"];
         }
         else if (recorded.Count > 0)
         {
-            meta["managedFields"] = ManagedFields.Encode(recorded);
+            var encoded = ManagedFields.Encode(recorded);
+            meta["managedFields"] = encoded;
+            _managedFields.Prepare(updated, encoded, recorded, oldBytes);
         }
         else
         {
             meta.Remove("managedFields");
         }
+        return null;
+    }
+
+    // Whether the managedFields a client sent are the stored ones (most clients send back what they read). Compared as
+    // bytes first: the stored JSON then stays unparsed, and equal bytes are equal JSON; otherwise node by node.
+    private static bool SameAsStored(JsonNode sent, JsonArray? stored, byte[]? storedBytes)
+    {
+        if (stored is null) return false;
+        if (storedBytes is not null && ObjectEncoding.TryGetRawMetadataField(storedBytes, "managedFields", out var raw) && ObjectEncoding.EncodesTo(sent, raw))
+        {
+            return true;
+        }
+        return JsonNode.DeepEquals(sent, stored);
     }
 
     private static bool SameEntries(IReadOnlyList<ManagedFieldsEntry> a, IReadOnlyList<ManagedFieldsEntry> b)

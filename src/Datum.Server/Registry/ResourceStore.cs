@@ -65,7 +65,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         errors.AddRange(MetadataRules.Check(meta));
         errors.AddRange(definition.Strategy.Validate(obj));
         if (errors.Count > 0) throw ApiException.Invalid(definition.GroupVersionKind, name, errors);
-        TrackManagedFields(scope, obj, obj, null);
+        _ = TrackManagedFields(scope, obj, obj, null, null);
         scope.Warnings.AddRange(definition.Strategy.WarningsOnCreate(obj));
         foreach (var plugin in admission)
         {
@@ -144,9 +144,15 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
                 throw ApiException.Conflict(definition.Group, definition.Plural, name);
             }
 
-            var updated = await PrepareUpdateAsync(scope, name, desired, old, ct).ConfigureAwait(false);
-            ObjectFields.Metadata(updated)["resourceVersion"] = ObjectEncoding.Rv(current.ModRevision);
-            if (JsonNode.DeepEquals(updated, old))
+            var (updated, storedManagedFields) = await PrepareUpdateAsync(scope, name, desired, old, current.Value, ct).ConfigureAwait(false);
+            var updatedMeta = ObjectFields.Metadata(updated);
+            updatedMeta["resourceVersion"] = ObjectEncoding.Rv(current.ModRevision);
+            // managedFields are most of the metadata; when tracking found them equal to the stored ones (and nothing
+            // replaced them since), comparing them again would only parse the stored ones into nodes.
+            var unchanged = storedManagedFields is not null && ReferenceEquals(updatedMeta["managedFields"], storedManagedFields)
+                ? SameApartFromManagedFields(updated, old)
+                : JsonNode.DeepEquals(updated, old);
+            if (unchanged)
             {
                 return current;
             }
@@ -246,7 +252,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         }
     }
 
-    private async ValueTask<JsonObject> PrepareUpdateAsync(RequestScope scope, string name, JsonObject desired, JsonObject old, CancellationToken ct)
+    private async ValueTask<(JsonObject Updated, JsonNode? StoredManagedFields)> PrepareUpdateAsync(RequestScope scope, string name, JsonObject desired, JsonObject old, byte[] oldBytes, CancellationToken ct)
     {
         var definition = scope.Definition;
         desired["apiVersion"] = definition.ApiVersion;
@@ -301,12 +307,38 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         // Generation counts changes of intent: anything outside metadata and status.
         var generation = ObjectFields.Generation(old);
         newMeta["generation"] = SpecChanged(updated, old) ? generation + 1 : Math.Max(generation, 1);
-        TrackManagedFields(scope, updated, desired, old);
+        var storedManagedFields = TrackManagedFields(scope, updated, desired, old, oldBytes);
         foreach (var plugin in admission)
         {
             await plugin.AdmitAsync(scope, AdmissionOperation.Update, updated, old, ct).ConfigureAwait(false);
         }
-        return updated;
+        return (updated, storedManagedFields);
+    }
+
+    // JsonNode.DeepEquals of the two objects, except that metadata.managedFields (which the caller knows to be equal)
+    // is not compared.
+    private static bool SameApartFromManagedFields(JsonObject a, JsonObject b)
+    {
+        if (a.Count != b.Count) return false;
+        foreach (var (key, value) in a)
+        {
+            if (!b.TryGetPropertyValue(key, out var other)) return false;
+            if (key == "metadata" && value is JsonObject metaA && other is JsonObject metaB)
+            {
+                if (metaA.Count != metaB.Count) return false;
+                foreach (var (field, fieldValue) in metaA)
+                {
+                    if (field == "managedFields") continue;
+                    if (!metaB.TryGetPropertyValue(field, out var otherValue) || !JsonNode.DeepEquals(fieldValue, otherValue)) return false;
+                }
+                if (metaA.ContainsKey("managedFields") != metaB.ContainsKey("managedFields")) return false;
+            }
+            else if (!JsonNode.DeepEquals(value, other))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     // A copy of old with the status of desired, in old's place when it had one (field order shows in the stored
@@ -390,10 +422,11 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         meta["namespace"] = scope.Namespace;
     }
 
-    private static RevisionEncoder CheckedEncoder(JsonObject obj) => revision =>
+    private RevisionEncoder CheckedEncoder(JsonObject obj) => revision =>
     {
         var bytes = ObjectEncoding.EncodeAt(obj, revision);
         if (bytes.Length > MaxObjectBytes) throw ApiException.TooLarge($"Request entity too large: the object is {bytes.Length} bytes, the limit is {MaxObjectBytes}");
+        _managedFields.Stored(obj, ObjectFields.Metadata(obj)["managedFields"], bytes);
         return bytes;
     };
 

@@ -81,6 +81,51 @@ public class FieldSetTests
     }
 
     [Fact]
+    public void ElementsOfStringKeysAreTheWritersJsonForEveryCharacter()
+    {
+        // Plain strings take a shortcut; it must spell what the JSON writer spells, escapes included.
+        var characters = Enumerable.Range(0, 0x250).Select(c => ((char)c).ToString()).Append("\u2028").Append("a\"b").Append("ünï").Append("");
+        foreach (var text in characters)
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, Datum.Machinery.Objects.JsonWriting.Options))
+            {
+                writer.WriteStringValue(text);
+            }
+            var json = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+            Assert.Equal("v:" + json, FieldSet.Value(JsonValue.Create(text)));
+            Assert.Equal("k:{\"type\":" + json + "}", FieldSet.Key(new JsonObject { ["type"] = text, ["other"] = 1 }, ["type"]));
+            Assert.Equal("k:{\"type\":" + json + "}", FieldSet.Key(Obj("{\"type\":" + json + "}"), ["type"]));
+        }
+    }
+
+    [Fact]
+    public void SubsetLooksAtMemberPathsOnly()
+    {
+        var owned = Set("""{"f:status":{"f:conditions":{"k:{\"type\":\"Ready\"}":{".":{},"f:status":{}}}}}""");
+        Assert.True(Set("""{"f:status":{"f:conditions":{"k:{\"type\":\"Ready\"}":{"f:status":{}}}}}""").IsSubsetOf(owned));
+        Assert.True(new FieldSet().IsSubsetOf(owned));
+        Assert.False(Set("""{"f:status":{"f:conditions":{"k:{\"type\":\"Ready\"}":{"f:reason":{}}}}}""").IsSubsetOf(owned));
+        // status is a node of owned but not a member of it.
+        Assert.False(Set("""{"f:status":{}}""").IsSubsetOf(owned));
+        Assert.False(owned.IsSubsetOf(Set("""{"f:status":{"f:conditions":{}}}""").OnlySubtree("f:spec")));
+    }
+
+    [Fact]
+    public void ComparisonSkipsTheFieldsItIsToldToSkipAndEqualSubtrees()
+    {
+        var skip = new FieldSet();
+        skip.Insert(["f:metadata", "f:managedFields"]);
+        var before = Obj("""{"metadata":{"labels":{"a":"1"},"managedFields":[{"manager":"x"}]},"spec":{"args":["a"],"hosts":["h1"]}}""");
+        var after = Obj("""{"metadata":{"labels":{"a":"2"},"managedFields":[{"manager":"y"}]},"spec":{"args":["a"],"hosts":["h1","h2"]}}""");
+        var comparison = SchemaFields.Compare(Schema, before, after, skip);
+        AssertSet("""{"f:metadata":{"f:labels":{"f:a":{}}}}""", comparison.Modified);
+        AssertSet("""{"f:spec":{"f:hosts":{"v:\"h2\"":{}}}}""", comparison.Added);
+        Assert.True(comparison.Removed.IsEmpty);
+        AssertSet("""{"f:metadata":{"f:labels":{"f:a":{}},"f:managedFields":{}}}""", SchemaFields.Compare(Schema, before, after).Modified);
+    }
+
+    [Fact]
     public void DescribePrintsPathsLikeKubernetes()
     {
         Assert.Equal(".data.key", FieldSet.Describe(["f:data", "f:key"]));
