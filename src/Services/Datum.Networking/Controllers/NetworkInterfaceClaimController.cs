@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Datum.Networking.Apis.Networking.V1Alpha;
 using Datum.Networking.Apis.Networking.V1Alpha.Types;
 using Datum.Networking.Ipam;
+using Datum.Networking.Provider;
 using Datum.Runtime.Api;
 using Datum.Runtime.Client;
 using Datum.Runtime.Clusters;
@@ -23,12 +24,21 @@ namespace Datum.Networking.Controllers;
 /// </summary>
 internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBlockAllocator allocator) : IReconciler
 {
+    /// <summary>
+    /// How long a claim's first status waits for its new interface's first report (the interface's <c>Ready</c>, which
+    /// the simulated provider writes with its first <c>Programmed</c>): then <c>Bound</c>, <c>Allocated</c> and the
+    /// mirror are one write instead of two.
+    /// </summary>
+    internal static readonly TimeSpan InterfaceReportGrace = TimeSpan.FromSeconds(1);
+
     private readonly ConcurrentDictionary<(string Cluster, string Pool), Lazy<Task>> _repaired = new();
     private readonly OwnWrites _own = new();
+    private readonly GracePeriods _firstReport = new();
 
     public static Controller Setup(Manager manager, AddressBlockAllocator allocator, int workers = 8) => manager.NewController()
-        .For<NetworkInterfaceClaimObject>()
-        .Watches<NetworkInterfaceObject>(i => [ObjectKey.Of(i)])
+        // The claim's status is this controller's alone: its own writes need not wake it.
+        .For<NetworkInterfaceClaimObject>(EventFilters.NotStatusOnly)
+        .Watches<NetworkInterfaceObject>(i => [ObjectKey.Of(i)], InterfaceReportChanged.Instance)
         .Watches<NetworkContextObject>(c => Waiting(manager, c.Metadata.Namespace!, c.Metadata.Name!))
         .Watches<SubnetObject>(s => Waiting(manager, s.Metadata.Namespace!, s.Spec.NetworkContext.Name))
         .Watches<NetworkObject>(n => manager.Clusters.SelectMany(cluster => cluster.Informers.For<NetworkInterfaceClaimObject>().Cache.List(n.Metadata.Namespace!))
@@ -51,7 +61,9 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
         var interfaces = client.Resource<NetworkInterfaceObject>();
         // The hot path (bind, then mirror the interface's conditions) reads the informer caches; see Cached.
         var claim = await Cached.GetAsync<NetworkInterfaceClaimObject>(cluster, request.Namespace, request.Name, ct).ConfigureAwait(false);
-        if (claim is null || _own.IsStale(claim)) return ReconcileResult.Done;
+        if (claim is null) return ReconcileResult.Done;
+        // Woken before the cache has our last write: its own event is filtered out, so look again shortly.
+        if (_own.IsStale(claim)) return ReconcileResult.RequeueAfter(NetworkInterfaceController.StaleRetry);
         var ns = claim.Metadata.Namespace!;
         var name = claim.Metadata.Name!;
         var uid = claim.Metadata.Uid!;
@@ -63,6 +75,7 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
         if (Finalizers.IsBeingDeleted(claim))
         {
             _own.Forget(claim);
+            _firstReport.Forget(request.Cluster, uid);
             return await DeleteAsync(client, request, ct).ConfigureAwait(false);
         }
         if (!Finalizers.Contains(claim, NetworkingNames.InterfaceClaimFinalizer))
@@ -92,6 +105,13 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
             if (created is null || created.Spec.ClaimRef?.Uid != uid) return ReconcileResult.Requeue();
             nic = created;
         }
+        if (Status.Get(nic.Status, NetworkingConditions.Ready) is null && !Status.IsTrue(claim.Status, NetworkingConditions.Bound))
+        {
+            // The interface's report wakes this claim (InterfaceReportChanged); the grace only bounds the wait.
+            var wait = _firstReport.Remaining(request.Cluster, uid, InterfaceReportGrace);
+            if (wait > TimeSpan.Zero) return ReconcileResult.RequeueAfter(wait);
+        }
+        _firstReport.Forget(request.Cluster, uid);
         _own.Wrote(claim, await ReportAsync(api, claim, nic, null, null, null, ct).ConfigureAwait(false));
         return ReconcileResult.Done;
     }
@@ -178,7 +198,9 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
                     [NetworkingNames.LocationLabel] = claim.Spec.Location.Name,
                     [NetworkingNames.InterfaceClaimUidLabel] = claim.Metadata.Uid!,
                 },
-                Finalizers = [NetworkingNames.InterfaceIpamFinalizer],
+                // The provider's first act would be to add its finalizer: added here, it costs no write of its own.
+                Finalizers = await ProviderFinalizerAsync(claim.Spec.Location.Name, ct).ConfigureAwait(false) is { } provider
+                    ? [NetworkingNames.InterfaceIpamFinalizer, provider] : [NetworkingNames.InterfaceIpamFinalizer],
             },
             Spec = new NetworkInterfaceSpec
             {
@@ -199,6 +221,15 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
         {
             return (null, await client.Resource<NetworkInterfaceObject>().TryGetAsync(ns, nic.Metadata.Name!, ct).ConfigureAwait(false));
         }
+    }
+
+    private async Task<string?> ProviderFinalizerAsync(string locationName, CancellationToken ct)
+    {
+        var root = manager.Clusters.FirstOrDefault(c => c.Name == ClusterNames.Root);
+        var location = root is not null
+            ? await Cached.GetAsync<LocationObject>(root, null, locationName, ct).ConfigureAwait(false)
+            : await manager.Client.ForCluster(ClusterNames.Root).Resource<LocationObject>().TryGetAsync(null, locationName, ct).ConfigureAwait(false);
+        return SimulatedNetworkProvider.FinalizerFor(location);
     }
 
     /// <summary>The context's subnet for interfaces of a family, created on first need; its pool once allocated.</summary>
@@ -298,10 +329,18 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
         }
     }
 
-    // One status write carrying every condition; none when nothing changed.
-    private static Task<NetworkInterfaceClaimObject?> ReportAsync(ResourceClient<NetworkInterfaceClaimObject> api, NetworkInterfaceClaimObject claim, NetworkInterfaceObject? nic,
-        string? reason, string? message, TimeSpan? retry, CancellationToken ct) =>
-        ObjectOperations.UpdateStatusFromAsync(api, claim, c =>
+    // One status write carrying every condition; none (and no copy of the claim) when nothing changed.
+    private static async Task<NetworkInterfaceClaimObject?> ReportAsync(ResourceClient<NetworkInterfaceClaimObject> api, NetworkInterfaceClaimObject claim, NetworkInterfaceObject? nic,
+        string? reason, string? message, TimeSpan? retry, CancellationToken ct)
+    {
+        var mutate = Report(claim, nic, reason, message);
+        var trial = claim with { Status = claim.Status is { } s ? s with { Conditions = s.Conditions is { } c ? [.. c] : null } : null };
+        if (!mutate(trial)) return claim;
+        return await ObjectOperations.UpdateStatusFromAsync(api, claim, mutate, ct).ConfigureAwait(false);
+    }
+
+    private static Func<NetworkInterfaceClaimObject, bool> Report(NetworkInterfaceClaimObject claim, NetworkInterfaceObject? nic, string? reason, string? message) =>
+        c =>
         {
             if (c.Metadata.Uid != claim.Metadata.Uid) return false;
             var status = c.Status ??= new NetworkInterfaceClaimStatus();
@@ -337,7 +376,7 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
                 }
             }
             return System.Text.Json.JsonSerializer.Serialize(status, NetworkingInterfaceJsonContext.Default.NetworkInterfaceClaimStatus) != before;
-        }, ct);
+        };
 
     internal static async Task DeleteQuietlyAsync(ResourceClient<NetworkInterfaceObject> api, NetworkInterfaceObject nic, CancellationToken ct)
     {
@@ -349,4 +388,21 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
         {
         }
     }
+}
+
+/// <summary>
+/// Interface changes a claim acts on: creation, deletion, spec or metadata changes, and the conditions the claim
+/// mirrors (<c>Prepared</c>, <c>Programmed</c>, <c>Ready</c>); not the provider's finalizer or other status writes.
+/// </summary>
+internal sealed class InterfaceReportChanged : IEventFilter
+{
+    public static InterfaceReportChanged Instance { get; } = new();
+
+    public bool Update(IKubeObject oldObj, IKubeObject newObj) =>
+        oldObj is not NetworkInterfaceObject o || newObj is not NetworkInterfaceObject n
+        || o.Metadata.Generation != n.Metadata.Generation || o.Metadata.DeletionTimestamp != n.Metadata.DeletionTimestamp
+        || !(o.Metadata.OwnerReferences ?? []).SequenceEqual(n.Metadata.OwnerReferences ?? [])
+        || Mirrored.Any(type => Status.Get(o.Status, type) != Status.Get(n.Status, type));
+
+    private static readonly string[] Mirrored = [NetworkingConditions.Prepared, NetworkingConditions.Programmed, NetworkingConditions.Ready];
 }
