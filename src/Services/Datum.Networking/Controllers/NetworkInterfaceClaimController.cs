@@ -24,16 +24,8 @@ namespace Datum.Networking.Controllers;
 /// </summary>
 internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBlockAllocator allocator) : IReconciler
 {
-    /// <summary>
-    /// How long a claim's first status waits for its new interface's first report (the interface's <c>Ready</c>, which
-    /// the simulated provider writes with its first <c>Programmed</c>): then <c>Bound</c>, <c>Allocated</c> and the
-    /// mirror are one write instead of two.
-    /// </summary>
-    internal static readonly TimeSpan InterfaceReportGrace = TimeSpan.FromSeconds(1);
-
     private readonly ConcurrentDictionary<(string Cluster, string Pool), Lazy<Task>> _repaired = new();
     private readonly OwnWrites _own = new();
-    private readonly GracePeriods _firstReport = new();
 
     public static Controller Setup(Manager manager, AddressBlockAllocator allocator, int workers = 8) => manager.NewController()
         // The claim's status is this controller's alone: its own writes need not wake it.
@@ -75,7 +67,6 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
         if (Finalizers.IsBeingDeleted(claim))
         {
             _own.Forget(claim);
-            _firstReport.Forget(request.Cluster, uid);
             return await DeleteAsync(client, request, ct).ConfigureAwait(false);
         }
         if (!Finalizers.Contains(claim, NetworkingNames.InterfaceClaimFinalizer))
@@ -105,13 +96,11 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
             if (created is null || created.Spec.ClaimRef?.Uid != uid) return ReconcileResult.Requeue();
             nic = created;
         }
-        if (Status.Get(nic.Status, NetworkingConditions.Ready) is null && !Status.IsTrue(claim.Status, NetworkingConditions.Bound))
-        {
-            // The interface's report wakes this claim (InterfaceReportChanged); the grace only bounds the wait.
-            var wait = _firstReport.Remaining(request.Cluster, uid, InterfaceReportGrace);
-            if (wait > TimeSpan.Zero) return ReconcileResult.RequeueAfter(wait);
-        }
-        _firstReport.Forget(request.Cluster, uid);
+        // A claim's first status waits for its new interface's first report (Ready, which the simulated provider
+        // writes with its first Programmed and the interface controller at the latest after its one-second provider
+        // grace): then Bound, Allocated and the mirror are one write instead of two. That report wakes the claim
+        // (InterfaceReportChanged), so no timer is needed.
+        if (Status.Get(nic.Status, NetworkingConditions.Ready) is null && !Status.IsTrue(claim.Status, NetworkingConditions.Bound)) return ReconcileResult.Done;
         _own.Wrote(claim, await ReportAsync(api, claim, nic, null, null, null, ct).ConfigureAwait(false));
         return ReconcileResult.Done;
     }
@@ -391,12 +380,15 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
 }
 
 /// <summary>
-/// Interface changes a claim acts on: creation, deletion, spec or metadata changes, and the conditions the claim
-/// mirrors (<c>Prepared</c>, <c>Programmed</c>, <c>Ready</c>); not the provider's finalizer or other status writes.
+/// Interface changes a claim acts on: deletion, spec or metadata changes, and the conditions the claim mirrors
+/// (<c>Prepared</c>, <c>Programmed</c>, <c>Ready</c>); not other status writes, and not creation (the claim's
+/// controller creates its interface itself and waits for its first report).
 /// </summary>
 internal sealed class InterfaceReportChanged : IEventFilter
 {
     public static InterfaceReportChanged Instance { get; } = new();
+
+    public bool Create(IKubeObject obj) => false;
 
     public bool Update(IKubeObject oldObj, IKubeObject newObj) =>
         oldObj is not NetworkInterfaceObject o || newObj is not NetworkInterfaceObject n

@@ -28,8 +28,8 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
 
     public static Controller Setup(Manager manager, AddressBlockAllocator allocator, int workers = 4) => manager.NewController()
         .For<NetworkInterfaceObject>(ProviderReportOrMetadataChanged.Instance)
-        // Only a claim's arrival or departure changes an interface's phase; its status writes change nothing here.
-        .Watches<NetworkInterfaceClaimObject>(c => [ObjectKey.Of(c)], CreatesAndDeletes.Instance)
+        // Only a claim's departure changes an interface's phase (it arrives before its interface, in the same cache).
+        .Watches<NetworkInterfaceClaimObject>(c => [ObjectKey.Of(c)], DeletesOnly.Instance)
         .Watches<NetworkContextObject>(c => OfContext(manager, c.Metadata.Namespace!, c.Metadata.Name!))
         .Watches<SubnetObject>(s => OfContext(manager, s.Metadata.Namespace!, s.Spec.NetworkContext.Name))
         .Named("networkinterface")
@@ -167,10 +167,12 @@ internal sealed class ProviderReportOrMetadataChanged : IEventFilter
         || Status.Get(o.Status, NetworkingConditions.Programmed) != Status.Get(n.Status, NetworkingConditions.Programmed);
 }
 
-/// <summary>Passes creations and deletions only.</summary>
-internal sealed class CreatesAndDeletes : IEventFilter
+/// <summary>Passes deletions only.</summary>
+internal sealed class DeletesOnly : IEventFilter
 {
-    public static CreatesAndDeletes Instance { get; } = new();
+    public static DeletesOnly Instance { get; } = new();
+
+    public bool Create(Datum.Runtime.Api.IKubeObject obj) => false;
 
     public bool Update(Datum.Runtime.Api.IKubeObject oldObj, Datum.Runtime.Api.IKubeObject newObj) => false;
 }
