@@ -30,11 +30,11 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
     public static Controller Setup(Manager manager, AddressBlockAllocator allocator, int workers = 8) => manager.NewController()
         // The claim's status is this controller's alone: its own writes need not wake it.
         .For<NetworkInterfaceClaimObject>(EventFilters.NotStatusOnly)
-        .Watches<NetworkInterfaceObject>(i => [ObjectKey.Of(i)], InterfaceReportChanged.Instance)
-        .Watches<NetworkContextObject>(c => Waiting(manager, c.Metadata.Namespace!, c.Metadata.Name!))
-        .Watches<SubnetObject>(s => Waiting(manager, s.Metadata.Namespace!, s.Spec.NetworkContext.Name))
+        .Watches<NetworkInterfaceObject>(i => [ObjectKey.Of(i)], WatchFilters.InterfaceReport)
+        .Watches<NetworkContextObject>(c => Waiting(manager, c.Metadata.Namespace!, c.Metadata.Name!), WatchFilters.Existence)
+        .Watches<SubnetObject>(s => Waiting(manager, s.Metadata.Namespace!, s.Spec.NetworkContext.Name), WatchFilters.SubnetAllocation)
         .Watches<NetworkObject>(n => manager.Clusters.SelectMany(cluster => cluster.Informers.For<NetworkInterfaceClaimObject>().Cache.List(n.Metadata.Namespace!))
-            .Where(c => c.Spec.Network.Name == n.Metadata.Name && !Status.IsTrue(c.Status, NetworkingConditions.Bound)).Select(ObjectKey.Of).Distinct())
+            .Where(c => c.Spec.Network.Name == n.Metadata.Name && !Status.IsTrue(c.Status, NetworkingConditions.Bound)).Select(ObjectKey.Of).Distinct(), EventFilters.NotStatusOnly)
         .Named("networkinterfaceclaim")
         .WithOptions(new ControllerOptions { MaxConcurrentReconciles = workers })
         .Complete(new NetworkInterfaceClaimController(manager, allocator));
@@ -99,7 +99,7 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
         // A claim's first status waits for its new interface's first report (Ready, which the simulated provider
         // writes with its first Programmed and the interface controller at the latest after its one-second provider
         // grace): then Bound, Allocated and the mirror are one write instead of two. That report wakes the claim
-        // (InterfaceReportChanged), so no timer is needed.
+        // (WatchFilters.InterfaceReport), so no timer is needed.
         if (Status.Get(nic.Status, NetworkingConditions.Ready) is null && !Status.IsTrue(claim.Status, NetworkingConditions.Bound)) return ReconcileResult.Done;
         _own.Wrote(claim, await ReportAsync(api, claim, nic, null, null, null, ct).ConfigureAwait(false));
         return ReconcileResult.Done;
@@ -377,24 +377,4 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
         {
         }
     }
-}
-
-/// <summary>
-/// Interface changes a claim acts on: deletion, spec or metadata changes, and the conditions the claim mirrors
-/// (<c>Prepared</c>, <c>Programmed</c>, <c>Ready</c>); not other status writes, and not creation (the claim's
-/// controller creates its interface itself and waits for its first report).
-/// </summary>
-internal sealed class InterfaceReportChanged : IEventFilter
-{
-    public static InterfaceReportChanged Instance { get; } = new();
-
-    public bool Create(IKubeObject obj) => false;
-
-    public bool Update(IKubeObject oldObj, IKubeObject newObj) =>
-        oldObj is not NetworkInterfaceObject o || newObj is not NetworkInterfaceObject n
-        || o.Metadata.Generation != n.Metadata.Generation || o.Metadata.DeletionTimestamp != n.Metadata.DeletionTimestamp
-        || !(o.Metadata.OwnerReferences ?? []).SequenceEqual(n.Metadata.OwnerReferences ?? [])
-        || Mirrored.Any(type => Status.Get(o.Status, type) != Status.Get(n.Status, type));
-
-    private static readonly string[] Mirrored = [NetworkingConditions.Prepared, NetworkingConditions.Programmed, NetworkingConditions.Ready];
 }

@@ -27,11 +27,11 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
     private readonly OwnWrites _own = new();
 
     public static Controller Setup(Manager manager, AddressBlockAllocator allocator, int workers = 4) => manager.NewController()
-        .For<NetworkInterfaceObject>(ProviderReportOrMetadataChanged.Instance)
+        .For<NetworkInterfaceObject>(WatchFilters.ProviderReportOrMetadata)
         // Only a claim's departure changes an interface's phase (it arrives before its interface, in the same cache).
-        .Watches<NetworkInterfaceClaimObject>(c => [ObjectKey.Of(c)], DeletesOnly.Instance)
-        .Watches<NetworkContextObject>(c => OfContext(manager, c.Metadata.Namespace!, c.Metadata.Name!))
-        .Watches<SubnetObject>(s => OfContext(manager, s.Metadata.Namespace!, s.Spec.NetworkContext.Name))
+        .Watches<NetworkInterfaceClaimObject>(c => [ObjectKey.Of(c)], WatchFilters.DeletesOnly)
+        .Watches<NetworkContextObject>(c => OfContext(manager, c.Metadata.Namespace!, c.Metadata.Name!), WatchFilters.ReadinessChanged)
+        .Watches<SubnetObject>(s => OfContext(manager, s.Metadata.Namespace!, s.Spec.NetworkContext.Name), WatchFilters.ReadinessChanged)
         .Named("networkinterface")
         .WithOptions(new ControllerOptions { MaxConcurrentReconciles = workers })
         .Complete(new NetworkInterfaceController(manager, allocator));
@@ -151,28 +151,4 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
         }
         return (true, "NetworkReady", $"network context {contextName} and its subnets are ready");
     }
-}
-
-/// <summary>
-/// Interface changes the interface controller acts on: creation, deletion, and updates of the spec, metadata it reads
-/// (deletion, finalizers, owner references) or the provider's <c>Programmed</c>; not the status it writes itself.
-/// </summary>
-internal sealed class ProviderReportOrMetadataChanged : IEventFilter
-{
-    public static ProviderReportOrMetadataChanged Instance { get; } = new();
-
-    public bool Update(Datum.Runtime.Api.IKubeObject oldObj, Datum.Runtime.Api.IKubeObject newObj) =>
-        EventFilters.MetadataOrSpecChanged(oldObj, newObj)
-        || oldObj is not NetworkInterfaceObject o || newObj is not NetworkInterfaceObject n
-        || Status.Get(o.Status, NetworkingConditions.Programmed) != Status.Get(n.Status, NetworkingConditions.Programmed);
-}
-
-/// <summary>Passes deletions only.</summary>
-internal sealed class DeletesOnly : IEventFilter
-{
-    public static DeletesOnly Instance { get; } = new();
-
-    public bool Create(Datum.Runtime.Api.IKubeObject obj) => false;
-
-    public bool Update(Datum.Runtime.Api.IKubeObject oldObj, Datum.Runtime.Api.IKubeObject newObj) => false;
 }
