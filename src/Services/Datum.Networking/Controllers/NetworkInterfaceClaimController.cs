@@ -167,7 +167,7 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
         {
             var subnet = await InterfaceSubnetAsync(cluster, network, context, family, ct).ConfigureAwait(false);
             if (subnet.Pool is not { } pool) return ((subnet.Reason!, subnet.Message!, subnet.Retry), null);
-            await RepairOnceAsync(client, pool, ct).ConfigureAwait(false);
+            await RepairOnceAsync(client, pool, ns, contextName, ct).ConfigureAwait(false);
             var result = await allocator.AllocateAsync(client, pool, claim.Metadata.Uid!, ct).ConfigureAwait(false);
             if (!result.Succeeded) return ((result.Reason, $"{family}: {result.Message}", TimeSpan.FromSeconds(30)), null);
             addresses.Add(new InterfaceAddress
@@ -287,22 +287,24 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
 
     // Once per pool per process: blocks are reconciled with the claims and interfaces that exist before this process
     // hands out addresses from them (a previous process may have died between a block write and the interface's creation).
-    private Task RepairOnceAsync(KubeClient client, AddressPool pool, CancellationToken ct) =>
-        _repaired.GetOrAdd((client.Cluster, pool.Id), _ => new Lazy<Task>(() => RepairAsync(client, pool))).Value.WaitAsync(ct);
+    // Only the interfaces of the pool's own context hold addresses in it: other networks (and namespaces) reuse the
+    // same ranges, so an address in the pool's range is not enough.
+    private Task RepairOnceAsync(KubeClient client, AddressPool pool, string ns, string context, CancellationToken ct) =>
+        _repaired.GetOrAdd((client.Cluster, pool.Id), _ => new Lazy<Task>(() => RepairAsync(client, pool, ns, context))).Value.WaitAsync(ct);
 
-    private async Task RepairAsync(KubeClient client, AddressPool pool)
+    private async Task RepairAsync(KubeClient client, AddressPool pool, string ns, string context)
     {
         try
         {
             await allocator.RepairAsync(client, pool, async ct =>
             {
-                var claims = (await client.Resource<NetworkInterfaceClaimObject>().ListAllAsync(ct: ct).ConfigureAwait(false)).Items;
-                var nics = (await client.Resource<NetworkInterfaceObject>().ListAllAsync(ct: ct).ConfigureAwait(false)).Items;
+                var claims = (await client.Resource<NetworkInterfaceClaimObject>().ListAllAsync(ns, ct: ct).ConfigureAwait(false)).Items;
+                var nics = (await client.Resource<NetworkInterfaceObject>().ListAllAsync(ns, ct: ct).ConfigureAwait(false)).Items;
                 var owners = claims.Select(c => c.Metadata.Uid!).ToHashSet(StringComparer.Ordinal);
                 var held = new List<(UInt128, string)>();
                 foreach (var n in nics)
                 {
-                    if (n.Spec.ClaimRef?.Uid is not { } owner) continue;
+                    if (n.Spec.ClaimRef?.Uid is not { } owner || n.Metadata.Namespace != ns || n.Spec.NetworkContext?.Name != context) continue;
                     foreach (var a in n.Spec.Addresses ?? [])
                     {
                         if (Cidr.TryParseAddress(a.Address, out var address, out var v6) && v6 == pool.Range.IsV6 && pool.Range.Contains(address)) held.Add((address, owner));
