@@ -84,7 +84,16 @@ public sealed class InterfaceTests(ControllersFixture fixture)
         await fixture.NetworkAsync(ns, "dfw");
         // The first claim makes the context's interface subnet; the one measured finds it ready.
         await fixture.ClaimAsync(ns, "first", "dfw");
-        await EventuallyAsync(async () => Is((await Claims.GetAsync(ns, "first")).Status, "Ready", "True"), "first claim Ready");
+        try
+        {
+            await EventuallyAsync(async () => Is((await Claims.GetAsync(ns, "first")).Status, "Ready", "True"), "first claim Ready");
+        }
+        catch (TimeoutException e)
+        {
+            // What the claim and its interface said when time ran out.
+            throw new TimeoutException($"{e.Message}; claim: {System.Text.Json.JsonSerializer.Serialize((await Claims.GetAsync(ns, "first")).Status, NetworkingInterfaceJsonContext.Default.NetworkInterfaceClaimStatus)}; "
+                + $"interface: {System.Text.Json.JsonSerializer.Serialize(await Interfaces.TryGetAsync(ns, "first"), NetworkingInterfaceJsonContext.Default.NetworkInterfaceObject)}", e);
+        }
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var claimEvents = new List<WatchEvent<NetworkInterfaceClaimObject>>();
