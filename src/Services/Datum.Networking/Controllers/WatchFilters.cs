@@ -24,16 +24,19 @@ internal static class WatchFilters
 
     /// <summary>
     /// Interface changes a claim acts on: deletion, spec or metadata changes, and the conditions the claim mirrors
-    /// (<c>Prepared</c>, <c>Programmed</c>, <c>Ready</c>); not other status writes, and not creation (the claim's
-    /// controller creates its interface itself and then waits for its first report).
+    /// (<c>Prepared</c>, <c>Programmed</c>, <c>Ready</c>); not other status writes, and not the creation of an
+    /// interface that has not reported yet (the claim's controller creates its interface itself and then waits for
+    /// that report). An interface first seen already reported (a relist after a watch gap) passes: its report may be
+    /// the only event the waiting claim gets.
     /// </summary>
     public static IEventFilter InterfaceReport { get; } = new UpdateFilter((o, n) =>
         o.Metadata.Generation != n.Metadata.Generation || o.Metadata.DeletionTimestamp != n.Metadata.DeletionTimestamp
         || !(o.Metadata.OwnerReferences ?? []).SequenceEqual(n.Metadata.OwnerReferences ?? [])
-        || Mirrored.Any(type => Status.Get(StatusOf(o), type) != Status.Get(StatusOf(n), type)), create: false);
+        || Mirrored.Any(type => Status.Get(StatusOf(o), type) != Status.Get(StatusOf(n), type)),
+        create: obj => Status.Get(StatusOf(obj), NetworkingConditions.Ready) is not null);
 
     /// <summary>Deletions only.</summary>
-    public static IEventFilter DeletesOnly { get; } = new UpdateFilter((_, _) => false, create: false);
+    public static IEventFilter DeletesOnly { get; } = new UpdateFilter((_, _) => false, create: _ => false);
 
     /// <summary>A context's or subnet's creation, deletion, or a change of whether it is Ready (what <c>Prepared</c> follows).</summary>
     public static IEventFilter ReadinessChanged { get; } = new UpdateFilter((o, n) =>
@@ -57,9 +60,9 @@ internal static class WatchFilters
         _ => null,
     };
 
-    private sealed class UpdateFilter(Func<IKubeObject, IKubeObject, bool> update, bool create = true) : IEventFilter
+    private sealed class UpdateFilter(Func<IKubeObject, IKubeObject, bool> update, Func<IKubeObject, bool>? create = null) : IEventFilter
     {
-        public bool Create(IKubeObject obj) => create;
+        public bool Create(IKubeObject obj) => create?.Invoke(obj) ?? true;
 
         public bool Update(IKubeObject oldObj, IKubeObject newObj) => update(oldObj, newObj);
     }
