@@ -26,6 +26,10 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
 {
     private readonly ConcurrentDictionary<(string Cluster, string Pool), Lazy<Task>> _repaired = new();
     private readonly OwnWrites _own = new();
+    private readonly GracePeriods _firstReport = new();
+
+    // Longer than the interface controller's provider grace, after which it reports in any case.
+    private static readonly TimeSpan InterfaceReportBackstop = TimeSpan.FromSeconds(2);
 
     public static Controller Setup(Manager manager, AddressBlockAllocator allocator, int workers = 8) => manager.NewController()
         // The claim's status is this controller's alone: its own writes need not wake it.
@@ -67,6 +71,7 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
         if (Finalizers.IsBeingDeleted(claim))
         {
             _own.Forget(claim);
+            _firstReport.Forget(request.Cluster, uid);
             return await DeleteAsync(client, request, ct).ConfigureAwait(false);
         }
         if (!Finalizers.Contains(claim, NetworkingNames.InterfaceClaimFinalizer))
@@ -99,8 +104,13 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
         // A claim's first status waits for its new interface's first report (Ready, which the simulated provider
         // writes with its first Programmed and the interface controller at the latest after its one-second provider
         // grace): then Bound, Allocated and the mirror are one write instead of two. That report wakes the claim
-        // (WatchFilters.InterfaceReport), so no timer is needed.
-        if (Status.Get(nic.Status, NetworkingConditions.Ready) is null && !Status.IsTrue(claim.Status, NetworkingConditions.Bound)) return ReconcileResult.Done;
+        // (WatchFilters.InterfaceReport); the timer is only a backstop should it never come.
+        if (Status.Get(nic.Status, NetworkingConditions.Ready) is null && !Status.IsTrue(claim.Status, NetworkingConditions.Bound))
+        {
+            var wait = _firstReport.Remaining(request.Cluster, uid, InterfaceReportBackstop);
+            if (wait > TimeSpan.Zero) return ReconcileResult.RequeueAfter(wait);
+        }
+        _firstReport.Forget(request.Cluster, uid);
         _own.Wrote(claim, await ReportAsync(api, claim, nic, null, null, null, ct).ConfigureAwait(false));
         return ReconcileResult.Done;
     }
