@@ -1,6 +1,7 @@
 using Datum.Networking.Apis.Networking.V1Alpha;
 using Datum.Networking.Apis.Networking.V1Alpha.Types;
 using Datum.Networking.Ipam;
+using Datum.Networking.Provider;
 using Datum.Runtime.Api;
 using Datum.Runtime.Client;
 using static Datum.Networking.Tests.ControllersFixture;
@@ -74,6 +75,73 @@ public sealed class InterfaceTests(ControllersFixture fixture)
         Assert.Equal(2, (await HeldAsync(ns, "IPv4")).Count);
         Assert.Equal(2, (await HeldAsync(ns, "IPv6")).Count);
         Assert.DoesNotContain(await HeldAsync(ns, "IPv4"), h => h.Owner == claims.Single(c => c.Metadata.Name == "c0").Metadata.Uid);
+    }
+
+    [Fact]
+    public async Task An_interface_is_created_in_its_final_form_and_each_report_is_one_write()
+    {
+        var ns = await fixture.NamespaceAsync("writes");
+        await fixture.NetworkAsync(ns, "dfw");
+        // The first claim makes the context's interface subnet; the one measured finds it ready.
+        await fixture.ClaimAsync(ns, "first", "dfw");
+        try
+        {
+            await EventuallyAsync(async () => Is((await Claims.GetAsync(ns, "first")).Status, "Ready", "True"), "first claim Ready");
+        }
+        catch (TimeoutException e)
+        {
+            // What the claim and its interface said when time ran out.
+            throw new TimeoutException($"{e.Message}; claim: {System.Text.Json.JsonSerializer.Serialize((await Claims.GetAsync(ns, "first")).Status, NetworkingInterfaceJsonContext.Default.NetworkInterfaceClaimStatus)}; "
+                + $"interface: {System.Text.Json.JsonSerializer.Serialize(await Interfaces.TryGetAsync(ns, "first"), NetworkingInterfaceJsonContext.Default.NetworkInterfaceObject)}", e);
+        }
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var claimEvents = new List<WatchEvent<NetworkInterfaceClaimObject>>();
+        var nicEvents = new List<WatchEvent<NetworkInterfaceObject>>();
+        var claimsWatch = Collect(Claims, ns, (await Claims.ListAsync(ns)).ResourceVersion, claimEvents, cts.Token);
+        var nicsWatch = Collect(Interfaces, ns, (await Interfaces.ListAsync(ns)).ResourceVersion, nicEvents, cts.Token);
+        // As compute creates it: with the claim controller's finalizer, so the claim's only writes are its status.
+        await Claims.CreateAsync(new NetworkInterfaceClaimObject
+        {
+            Metadata = new ObjectMeta { Name = "measured", Namespace = ns, Finalizers = [NetworkingNames.InterfaceClaimFinalizer] },
+            Spec = new NetworkInterfaceClaimSpec { Network = new NameRef { Name = "net" }, Location = new NameRef { Name = "dfw" } },
+        });
+        await EventuallyAsync(async () => Is((await Claims.GetAsync(ns, "measured")).Status, "Ready", "True") && Is((await Interfaces.GetAsync(ns, "measured")).Status, "Ready", "True"), "measured claim Ready");
+        await Task.Delay(1500); // past the interface controller's provider grace: anything it would add has been written
+        await cts.CancelAsync();
+        await Task.WhenAll(claimsWatch, nicsWatch);
+
+        var nic = nicEvents.Where(e => e.Object!.Metadata.Name == "measured").ToList();
+        var added = Assert.Single(nic, e => e.Type == WatchEventType.Added);
+        // Created with the IPAM finalizer and the simulated provider's (dfw is a simulated Location): no metadata write.
+        Assert.Equal([NetworkingNames.InterfaceIpamFinalizer, SimulatedNetworkProvider.Finalizer], added.Object!.Metadata.Finalizers!);
+        var modified = nic.Where(e => e.Type == WatchEventType.Modified).ToList();
+        Assert.All(modified, e => Assert.Equal(added.Object.Metadata.Finalizers, e.Object!.Metadata.Finalizers!));
+        // The provider's reports (in progress, then programmed: the fixture's latency is 20 ms) carry Datum's
+        // conditions too, so the interface controller writes nothing of its own.
+        Assert.Equal(2, modified.Count);
+        Assert.All(modified, e => Assert.NotNull(e.Object!.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready")));
+        Assert.True(Is(modified[^1].Object!.Status, "Ready", "True"));
+
+        var claim = claimEvents.Where(e => e.Object!.Metadata.Name == "measured" && e.Type == WatchEventType.Modified).ToList();
+        // The first status waits for the interface's first report, so Bound comes with the mirror (in progress, or
+        // already programmed on a slow machine); at most one more write when Programmed turns True.
+        Assert.InRange(claim.Count, 1, 2);
+        Assert.True(Is(claim[0].Object!.Status, "Bound", "True"));
+        Assert.True(Is(claim[0].Object!.Status, "Allocated", "True"));
+        Assert.NotEqual("Pending", claim[0].Object!.Status!.Conditions!.Single(c => c.Type == "Programmed").Reason);
+        Assert.True(Is(claim[^1].Object!.Status, "Ready", "True"));
+    }
+
+    private static async Task Collect<T>(ResourceClient<T> api, string ns, string from, List<WatchEvent<T>> into, CancellationToken ct) where T : class, IKubeObject<T>
+    {
+        try
+        {
+            await foreach (var e in api.WatchAsync(ns, new ListOptions { ResourceVersion = from }, ct)) into.Add(e);
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     [Fact]

@@ -58,6 +58,35 @@ public sealed class ControllerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_update_reconciles_its_object_once_when_old_and_new_map_to_the_same_key()
+    {
+        var client = new KubeClient(_server.InProcess);
+        var configMaps = client.Resource<ConfigMap>();
+        var manager = new Manager(client);
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        manager.NewController().For<ConfigMap>(EventFilters.Where(o => o.Metadata.Labels?.ContainsKey("once") == true)).Named("once")
+            .Complete(new DelegateReconciler(request =>
+            {
+                seen.Enqueue(request.Name);
+                return ReconcileResult.Done;
+            }));
+        using var cts = new CancellationTokenSource();
+        var running = manager.RunAsync(cts.Token);
+        await manager.WaitForReadyAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+
+        await configMaps.CreateAsync(new ConfigMap { Metadata = new() { Name = "single", Namespace = "default", Labels = new() { ["once"] = "1" } } });
+        await Eventually.TrueAsync(() => seen.Count(n => n == "single") == 1, "created object reconciled");
+        // The workers are idle, so the update's key is handed to one at once: mapping the old object as well must
+        // not queue it a second time.
+        await configMaps.PatchAsync("default", "single", PatchType.Merge, JsonNode.Parse("""{"data":{"k":"v"}}""")!);
+        await Eventually.TrueAsync(() => seen.Count(n => n == "single") >= 2, "updated object reconciled");
+        await Task.Delay(500);
+        Assert.Equal(2, seen.Count(n => n == "single"));
+        await cts.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
     public async Task Owned_objects_map_to_their_owner_and_errors_retry_while_terminal_errors_do_not()
     {
         var client = new KubeClient(_server.InProcess);

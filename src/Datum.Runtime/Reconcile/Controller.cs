@@ -231,8 +231,14 @@ public sealed partial class Controller
         public void OnUpdate(IKubeObject oldObj, IKubeObject newObj)
         {
             if (!watch.Filters.All(f => f.Update(oldObj, newObj))) return;
-            Map(newObj);
-            Map(oldObj); // an owner reference may have moved: both owners hear of it (the queue de-duplicates)
+            // An owner reference may have moved: both owners hear of it, each key once. (The queue de-duplicates only
+            // keys still waiting: a key an idle worker took at once would be queued again and reconciled twice.)
+            var keys = watch.Map(newObj).ToList();
+            foreach (var key in keys) controller.Enqueue(cluster, key);
+            foreach (var key in watch.Map(oldObj))
+            {
+                if (!keys.Contains(key)) controller.Enqueue(cluster, key);
+            }
         }
 
         public void OnDelete(IKubeObject obj)

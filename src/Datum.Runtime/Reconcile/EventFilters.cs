@@ -27,6 +27,40 @@ public static class EventFilters
     /// <summary>Passes objects for which <paramref name="predicate"/> holds (on updates: the new object).</summary>
     public static IEventFilter Where(Func<IKubeObject, bool> predicate) => new PredicateFilter(predicate);
 
+    /// <summary>
+    /// Updates pass unless only <c>status</c> changed: a new generation (spec), deletion timestamp, finalizers, owner
+    /// references, labels or annotations let them through. For a controller that owns (part of) its kind's status and
+    /// must not wake itself with each of its own status writes; creates and deletes always pass.
+    /// </summary>
+    public static IEventFilter NotStatusOnly { get; } = new NotStatusOnlyFilter();
+
+    /// <summary>Whether anything but <c>status</c> (and the server's bookkeeping) differs between the two versions.</summary>
+    public static bool MetadataOrSpecChanged(IKubeObject oldObj, IKubeObject newObj)
+    {
+        ArgumentNullException.ThrowIfNull(oldObj);
+        ArgumentNullException.ThrowIfNull(newObj);
+        var (o, n) = (oldObj.Metadata, newObj.Metadata);
+        return o.Generation != n.Generation || o.DeletionTimestamp != n.DeletionTimestamp
+            || !(o.Finalizers ?? []).SequenceEqual(n.Finalizers ?? [])
+            || !(o.OwnerReferences ?? []).SequenceEqual(n.OwnerReferences ?? [])
+            || !SameMap(o.Labels, n.Labels) || !SameMap(o.Annotations, n.Annotations);
+    }
+
+    private static bool SameMap(Dictionary<string, string>? a, Dictionary<string, string>? b)
+    {
+        if ((a?.Count ?? 0) != (b?.Count ?? 0)) return false;
+        foreach (var (key, value) in a ?? [])
+        {
+            if (b is null || !b.TryGetValue(key, out var other) || other != value) return false;
+        }
+        return true;
+    }
+
+    private sealed class NotStatusOnlyFilter : IEventFilter
+    {
+        public bool Update(IKubeObject oldObj, IKubeObject newObj) => MetadataOrSpecChanged(oldObj, newObj);
+    }
+
     private sealed class GenerationChangedFilter : IEventFilter
     {
         public bool Update(IKubeObject oldObj, IKubeObject newObj) => oldObj.Metadata.Generation != newObj.Metadata.Generation;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Datum.Networking.Apis.Networking.V1Alpha;
 using Datum.Networking.Apis.Networking.V1Alpha.Types;
 using Datum.Networking.Ipam;
+using Datum.Networking.Provider;
 using Datum.Runtime.Api;
 using Datum.Runtime.Client;
 using Datum.Runtime.Clusters;
@@ -25,14 +26,19 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
 {
     private readonly ConcurrentDictionary<(string Cluster, string Pool), Lazy<Task>> _repaired = new();
     private readonly OwnWrites _own = new();
+    private readonly GracePeriods _firstReport = new();
+
+    // Longer than the interface controller's provider grace, after which it reports in any case.
+    private static readonly TimeSpan InterfaceReportBackstop = TimeSpan.FromSeconds(2);
 
     public static Controller Setup(Manager manager, AddressBlockAllocator allocator, int workers = 8) => manager.NewController()
-        .For<NetworkInterfaceClaimObject>()
-        .Watches<NetworkInterfaceObject>(i => [ObjectKey.Of(i)])
-        .Watches<NetworkContextObject>(c => Waiting(manager, c.Metadata.Namespace!, c.Metadata.Name!))
-        .Watches<SubnetObject>(s => Waiting(manager, s.Metadata.Namespace!, s.Spec.NetworkContext.Name))
+        // The claim's status is this controller's alone: its own writes need not wake it.
+        .For<NetworkInterfaceClaimObject>(EventFilters.NotStatusOnly)
+        .Watches<NetworkInterfaceObject>(i => [ObjectKey.Of(i)], WatchFilters.InterfaceReport)
+        .Watches<NetworkContextObject>(c => Waiting(manager, c.Metadata.Namespace!, c.Metadata.Name!), WatchFilters.Existence)
+        .Watches<SubnetObject>(s => Waiting(manager, s.Metadata.Namespace!, s.Spec.NetworkContext.Name), WatchFilters.SubnetAllocation)
         .Watches<NetworkObject>(n => manager.Clusters.SelectMany(cluster => cluster.Informers.For<NetworkInterfaceClaimObject>().Cache.List(n.Metadata.Namespace!))
-            .Where(c => c.Spec.Network.Name == n.Metadata.Name && !Status.IsTrue(c.Status, NetworkingConditions.Bound)).Select(ObjectKey.Of).Distinct())
+            .Where(c => c.Spec.Network.Name == n.Metadata.Name && !Status.IsTrue(c.Status, NetworkingConditions.Bound)).Select(ObjectKey.Of).Distinct(), EventFilters.NotStatusOnly)
         .Named("networkinterfaceclaim")
         .WithOptions(new ControllerOptions { MaxConcurrentReconciles = workers })
         .Complete(new NetworkInterfaceClaimController(manager, allocator));
@@ -51,7 +57,9 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
         var interfaces = client.Resource<NetworkInterfaceObject>();
         // The hot path (bind, then mirror the interface's conditions) reads the informer caches; see Cached.
         var claim = await Cached.GetAsync<NetworkInterfaceClaimObject>(cluster, request.Namespace, request.Name, ct).ConfigureAwait(false);
-        if (claim is null || _own.IsStale(claim)) return ReconcileResult.Done;
+        if (claim is null) return ReconcileResult.Done;
+        // Woken before the cache has our last write: its own event is filtered out, so look again shortly.
+        if (_own.IsStale(claim)) return ReconcileResult.RequeueAfter(NetworkInterfaceController.StaleRetry);
         var ns = claim.Metadata.Namespace!;
         var name = claim.Metadata.Name!;
         var uid = claim.Metadata.Uid!;
@@ -63,6 +71,7 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
         if (Finalizers.IsBeingDeleted(claim))
         {
             _own.Forget(claim);
+            _firstReport.Forget(request.Cluster, uid);
             return await DeleteAsync(client, request, ct).ConfigureAwait(false);
         }
         if (!Finalizers.Contains(claim, NetworkingNames.InterfaceClaimFinalizer))
@@ -92,6 +101,16 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
             if (created is null || created.Spec.ClaimRef?.Uid != uid) return ReconcileResult.Requeue();
             nic = created;
         }
+        // A claim's first status waits for its new interface's first report (Ready, which the simulated provider
+        // writes with its first Programmed and the interface controller at the latest after its one-second provider
+        // grace): then Bound, Allocated and the mirror are one write instead of two. That report wakes the claim
+        // (WatchFilters.InterfaceReport); the timer is only a backstop should it never come.
+        if (Status.Get(nic.Status, NetworkingConditions.Ready) is null && !Status.IsTrue(claim.Status, NetworkingConditions.Bound))
+        {
+            var wait = _firstReport.Remaining(request.Cluster, uid, InterfaceReportBackstop);
+            if (wait > TimeSpan.Zero) return ReconcileResult.RequeueAfter(wait);
+        }
+        _firstReport.Forget(request.Cluster, uid);
         _own.Wrote(claim, await ReportAsync(api, claim, nic, null, null, null, ct).ConfigureAwait(false));
         return ReconcileResult.Done;
     }
@@ -158,7 +177,7 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
         {
             var subnet = await InterfaceSubnetAsync(cluster, network, context, family, ct).ConfigureAwait(false);
             if (subnet.Pool is not { } pool) return ((subnet.Reason!, subnet.Message!, subnet.Retry), null);
-            await RepairOnceAsync(client, pool, ct).ConfigureAwait(false);
+            await RepairOnceAsync(client, pool, ns, contextName, ct).ConfigureAwait(false);
             var result = await allocator.AllocateAsync(client, pool, claim.Metadata.Uid!, ct).ConfigureAwait(false);
             if (!result.Succeeded) return ((result.Reason, $"{family}: {result.Message}", TimeSpan.FromSeconds(30)), null);
             addresses.Add(new InterfaceAddress
@@ -178,7 +197,9 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
                     [NetworkingNames.LocationLabel] = claim.Spec.Location.Name,
                     [NetworkingNames.InterfaceClaimUidLabel] = claim.Metadata.Uid!,
                 },
-                Finalizers = [NetworkingNames.InterfaceIpamFinalizer],
+                // The provider's first act would be to add its finalizer: added here, it costs no write of its own.
+                Finalizers = await ProviderFinalizerAsync(claim.Spec.Location.Name, ct).ConfigureAwait(false) is { } provider
+                    ? [NetworkingNames.InterfaceIpamFinalizer, provider] : [NetworkingNames.InterfaceIpamFinalizer],
             },
             Spec = new NetworkInterfaceSpec
             {
@@ -199,6 +220,15 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
         {
             return (null, await client.Resource<NetworkInterfaceObject>().TryGetAsync(ns, nic.Metadata.Name!, ct).ConfigureAwait(false));
         }
+    }
+
+    private async Task<string?> ProviderFinalizerAsync(string locationName, CancellationToken ct)
+    {
+        var root = manager.Clusters.FirstOrDefault(c => c.Name == ClusterNames.Root);
+        var location = root is not null
+            ? await Cached.GetAsync<LocationObject>(root, null, locationName, ct).ConfigureAwait(false)
+            : await manager.Client.ForCluster(ClusterNames.Root).Resource<LocationObject>().TryGetAsync(null, locationName, ct).ConfigureAwait(false);
+        return SimulatedNetworkProvider.FinalizerFor(location);
     }
 
     /// <summary>The context's subnet for interfaces of a family, created on first need; its pool once allocated.</summary>
@@ -267,22 +297,24 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
 
     // Once per pool per process: blocks are reconciled with the claims and interfaces that exist before this process
     // hands out addresses from them (a previous process may have died between a block write and the interface's creation).
-    private Task RepairOnceAsync(KubeClient client, AddressPool pool, CancellationToken ct) =>
-        _repaired.GetOrAdd((client.Cluster, pool.Id), _ => new Lazy<Task>(() => RepairAsync(client, pool))).Value.WaitAsync(ct);
+    // Only the interfaces of the pool's own context hold addresses in it: other networks (and namespaces) reuse the
+    // same ranges, so an address in the pool's range is not enough.
+    private Task RepairOnceAsync(KubeClient client, AddressPool pool, string ns, string context, CancellationToken ct) =>
+        _repaired.GetOrAdd((client.Cluster, pool.Id), _ => new Lazy<Task>(() => RepairAsync(client, pool, ns, context))).Value.WaitAsync(ct);
 
-    private async Task RepairAsync(KubeClient client, AddressPool pool)
+    private async Task RepairAsync(KubeClient client, AddressPool pool, string ns, string context)
     {
         try
         {
             await allocator.RepairAsync(client, pool, async ct =>
             {
-                var claims = (await client.Resource<NetworkInterfaceClaimObject>().ListAllAsync(ct: ct).ConfigureAwait(false)).Items;
-                var nics = (await client.Resource<NetworkInterfaceObject>().ListAllAsync(ct: ct).ConfigureAwait(false)).Items;
+                var claims = (await client.Resource<NetworkInterfaceClaimObject>().ListAllAsync(ns, ct: ct).ConfigureAwait(false)).Items;
+                var nics = (await client.Resource<NetworkInterfaceObject>().ListAllAsync(ns, ct: ct).ConfigureAwait(false)).Items;
                 var owners = claims.Select(c => c.Metadata.Uid!).ToHashSet(StringComparer.Ordinal);
                 var held = new List<(UInt128, string)>();
                 foreach (var n in nics)
                 {
-                    if (n.Spec.ClaimRef?.Uid is not { } owner) continue;
+                    if (n.Spec.ClaimRef?.Uid is not { } owner || n.Metadata.Namespace != ns || n.Spec.NetworkContext?.Name != context) continue;
                     foreach (var a in n.Spec.Addresses ?? [])
                     {
                         if (Cidr.TryParseAddress(a.Address, out var address, out var v6) && v6 == pool.Range.IsV6 && pool.Range.Contains(address)) held.Add((address, owner));
@@ -298,10 +330,18 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
         }
     }
 
-    // One status write carrying every condition; none when nothing changed.
-    private static Task<NetworkInterfaceClaimObject?> ReportAsync(ResourceClient<NetworkInterfaceClaimObject> api, NetworkInterfaceClaimObject claim, NetworkInterfaceObject? nic,
-        string? reason, string? message, TimeSpan? retry, CancellationToken ct) =>
-        ObjectOperations.UpdateStatusFromAsync(api, claim, c =>
+    // One status write carrying every condition; none (and no copy of the claim) when nothing changed.
+    private static async Task<NetworkInterfaceClaimObject?> ReportAsync(ResourceClient<NetworkInterfaceClaimObject> api, NetworkInterfaceClaimObject claim, NetworkInterfaceObject? nic,
+        string? reason, string? message, TimeSpan? retry, CancellationToken ct)
+    {
+        var mutate = Report(claim, nic, reason, message);
+        var trial = claim with { Status = claim.Status is { } s ? s with { Conditions = s.Conditions is { } c ? [.. c] : null } : null };
+        if (!mutate(trial)) return claim;
+        return await ObjectOperations.UpdateStatusFromAsync(api, claim, mutate, ct).ConfigureAwait(false);
+    }
+
+    private static Func<NetworkInterfaceClaimObject, bool> Report(NetworkInterfaceClaimObject claim, NetworkInterfaceObject? nic, string? reason, string? message) =>
+        c =>
         {
             if (c.Metadata.Uid != claim.Metadata.Uid) return false;
             var status = c.Status ??= new NetworkInterfaceClaimStatus();
@@ -337,7 +377,7 @@ internal sealed class NetworkInterfaceClaimController(Manager manager, AddressBl
                 }
             }
             return System.Text.Json.JsonSerializer.Serialize(status, NetworkingInterfaceJsonContext.Default.NetworkInterfaceClaimStatus) != before;
-        }, ct);
+        };
 
     internal static async Task DeleteQuietlyAsync(ResourceClient<NetworkInterfaceObject> api, NetworkInterfaceObject nic, CancellationToken ct)
     {

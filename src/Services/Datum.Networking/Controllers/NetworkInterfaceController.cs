@@ -20,14 +20,18 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
     // costs one write (and the claim's mirror one) instead of a NotProgrammed placeholder racing the provider's write.
     private static readonly TimeSpan s_providerGrace = TimeSpan.FromSeconds(1);
 
+    /// <summary>How soon a reconcile that found the cache behind its own last write looks again.</summary>
+    internal static readonly TimeSpan StaleRetry = TimeSpan.FromMilliseconds(20);
+
     private readonly GracePeriods _firstSeen = new();
     private readonly OwnWrites _own = new();
 
     public static Controller Setup(Manager manager, AddressBlockAllocator allocator, int workers = 4) => manager.NewController()
-        .For<NetworkInterfaceObject>()
-        .Watches<NetworkInterfaceClaimObject>(c => [ObjectKey.Of(c)])
-        .Watches<NetworkContextObject>(c => OfContext(manager, c.Metadata.Namespace!, c.Metadata.Name!))
-        .Watches<SubnetObject>(s => OfContext(manager, s.Metadata.Namespace!, s.Spec.NetworkContext.Name))
+        .For<NetworkInterfaceObject>(WatchFilters.ProviderReportOrMetadata)
+        // Only a claim's departure changes an interface's phase (it arrives before its interface, in the same cache).
+        .Watches<NetworkInterfaceClaimObject>(c => [ObjectKey.Of(c)], WatchFilters.DeletesOnly)
+        .Watches<NetworkContextObject>(c => OfContext(manager, c.Metadata.Namespace!, c.Metadata.Name!), WatchFilters.ReadinessChanged)
+        .Watches<SubnetObject>(s => OfContext(manager, s.Metadata.Namespace!, s.Spec.NetworkContext.Name), WatchFilters.ReadinessChanged)
         .Named("networkinterface")
         .WithOptions(new ControllerOptions { MaxConcurrentReconciles = workers })
         .Complete(new NetworkInterfaceController(manager, allocator));
@@ -44,7 +48,9 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
         var api = client.Resource<NetworkInterfaceObject>();
         // Status comes from the informer caches (see Cached); releasing addresses reads the server.
         var nic = await Cached.GetAsync<NetworkInterfaceObject>(cluster, request.Namespace, request.Name, ct).ConfigureAwait(false);
-        if (nic is null || _own.IsStale(nic)) return ReconcileResult.Done;
+        if (nic is null) return ReconcileResult.Done;
+        // Woken before the cache has our last write: its own event is filtered out, so look again shortly.
+        if (_own.IsStale(nic)) return ReconcileResult.RequeueAfter(StaleRetry);
         var ns = nic.Metadata.Namespace!;
         if (Finalizers.IsBeingDeleted(nic))
         {
@@ -70,40 +76,64 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
             if (wait > TimeSpan.Zero) return ReconcileResult.RequeueAfter(wait);
         }
         _firstSeen.Forget(request.Cluster, nic.Metadata.Uid ?? "");
-        var claim = await Cached.GetAsync<NetworkInterfaceClaimObject>(cluster, ns, nic.Spec.ClaimRef?.Name ?? nic.Metadata.Name!, ct).ConfigureAwait(false);
-        var bound = claim is not null && claim.Metadata.Uid == nic.Spec.ClaimRef?.Uid && nic.Metadata.OwnerReferences?.Any(r => r.Uid == claim.Metadata.Uid) == true;
-        var (prepared, preparedReason, preparedMessage) = await PreparedAsync(cluster, nic, ct).ConfigureAwait(false);
-        var known = nic;
-        _own.Wrote(known, await ObjectOperations.UpdateStatusFromAsync(api, nic, n =>
-        {
-            if (n.Metadata.Uid != nic.Metadata.Uid) return false;
-            var status = n.Status ??= new NetworkInterfaceStatus();
-            var changed = false;
-            var phase = bound ? "Bound" : "Available";
-            if (status.Phase != phase)
-            {
-                status.Phase = phase;
-                changed = true;
-            }
-            var allocated = n.Spec.Addresses is { Count: > 0 };
-            changed |= Status.Set(status, n, NetworkingConditions.Allocated, allocated, allocated ? "AddressesAllocated" : "NoAddresses",
-                allocated ? string.Join(", ", n.Spec.Addresses!.Select(a => $"{a.Address} ({a.Family}, gateway {a.Gateway})")) : "the interface has no addresses");
-            changed |= Status.Set(status, n, NetworkingConditions.Prepared, prepared, preparedReason, preparedMessage);
-            var programmed = Status.Get(status, NetworkingConditions.Programmed);
-            if (programmed is null)
-            {
-                changed |= Status.Set(status, n, NetworkingConditions.Programmed, false, "NotProgrammed", "waiting for the location's provider");
-                programmed = Status.Get(status, NetworkingConditions.Programmed);
-            }
-            var isProgrammed = programmed!.Status == "True" && programmed.ObservedGeneration == n.Metadata.Generation;
-            var (ready, reason, message) = !allocated ? (false, "NoAddresses", "the interface has no addresses")
-                : !prepared ? (false, preparedReason, preparedMessage)
-                : !isProgrammed ? (false, programmed.Reason ?? "NotProgrammed", programmed.Message ?? "waiting for the location's provider")
-                : (true, "Ready", "addresses allocated, network prepared, programmed by the provider");
-            changed |= Status.Set(status, n, NetworkingConditions.Ready, ready, reason, message);
-            return changed;
-        }, ct).ConfigureAwait(false));
+        var facts = await FactsAsync(cluster, nic, ct).ConfigureAwait(false);
+        // Usually the provider has written this status already (see Apply): then nothing is cloned or written.
+        if (!WouldChange(nic, facts)) return ReconcileResult.Done;
+        _own.Wrote(nic, await ObjectOperations.UpdateStatusFromAsync(api, nic, n => n.Metadata.Uid == nic.Metadata.Uid && Apply(n, facts), ct).ConfigureAwait(false));
         return ReconcileResult.Done;
+    }
+
+    /// <summary>What Datum's part of an interface's status is derived from, besides the interface itself.</summary>
+    internal readonly record struct InterfaceFacts(bool Bound, bool Prepared, string PreparedReason, string PreparedMessage);
+
+    /// <summary>Whether the interface's claim exists and owns it, and whether its context and subnets are Ready (from the caches).</summary>
+    internal static async Task<InterfaceFacts> FactsAsync(Datum.Runtime.Clusters.ICluster cluster, NetworkInterfaceObject nic, CancellationToken ct)
+    {
+        var claim = await Cached.GetAsync<NetworkInterfaceClaimObject>(cluster, nic.Metadata.Namespace!, nic.Spec.ClaimRef?.Name ?? nic.Metadata.Name!, ct).ConfigureAwait(false);
+        var bound = claim is not null && claim.Metadata.Uid == nic.Spec.ClaimRef?.Uid && nic.Metadata.OwnerReferences?.Any(r => r.Uid == claim.Metadata.Uid) == true;
+        var (prepared, reason, message) = await PreparedAsync(cluster, nic, ct).ConfigureAwait(false);
+        return new InterfaceFacts(bound, prepared, reason, message);
+    }
+
+    /// <summary>Whether <see cref="Apply"/> would change the interface's status (tried on a copy of the status, not the object).</summary>
+    internal static bool WouldChange(NetworkInterfaceObject nic, InterfaceFacts facts)
+    {
+        var trial = nic with { Status = nic.Status is { } s ? s with { Conditions = s.Conditions is { } c ? [.. c] : null } : null };
+        return Apply(trial, facts);
+    }
+
+    /// <summary>
+    /// Datum's rule for an interface's status: phase, <c>Allocated</c>, <c>Prepared</c>, a <c>NotProgrammed</c>
+    /// placeholder while the provider has not reported, and <c>Ready</c> (all three). The simulated provider applies it
+    /// in its own <c>Programmed</c> write, so the interface's status is one write; true when anything changed.
+    /// </summary>
+    internal static bool Apply(NetworkInterfaceObject n, InterfaceFacts facts)
+    {
+        var status = n.Status ??= new NetworkInterfaceStatus();
+        var changed = false;
+        var phase = facts.Bound ? "Bound" : "Available";
+        if (status.Phase != phase)
+        {
+            status.Phase = phase;
+            changed = true;
+        }
+        var allocated = n.Spec.Addresses is { Count: > 0 };
+        changed |= Status.Set(status, n, NetworkingConditions.Allocated, allocated, allocated ? "AddressesAllocated" : "NoAddresses",
+            allocated ? string.Join(", ", n.Spec.Addresses!.Select(a => $"{a.Address} ({a.Family}, gateway {a.Gateway})")) : "the interface has no addresses");
+        changed |= Status.Set(status, n, NetworkingConditions.Prepared, facts.Prepared, facts.PreparedReason, facts.PreparedMessage);
+        var programmed = Status.Get(status, NetworkingConditions.Programmed);
+        if (programmed is null)
+        {
+            changed |= Status.Set(status, n, NetworkingConditions.Programmed, false, "NotProgrammed", "waiting for the location's provider");
+            programmed = Status.Get(status, NetworkingConditions.Programmed);
+        }
+        var isProgrammed = programmed!.Status == "True" && programmed.ObservedGeneration == n.Metadata.Generation;
+        var (ready, reason, message) = !allocated ? (false, "NoAddresses", "the interface has no addresses")
+            : !facts.Prepared ? (false, facts.PreparedReason, facts.PreparedMessage)
+            : !isProgrammed ? (false, programmed.Reason ?? "NotProgrammed", programmed.Message ?? "waiting for the location's provider")
+            : (true, "Ready", "addresses allocated, network prepared, programmed by the provider");
+        changed |= Status.Set(status, n, NetworkingConditions.Ready, ready, reason, message);
+        return changed;
     }
 
     private static async Task<(bool, string, string)> PreparedAsync(Datum.Runtime.Clusters.ICluster cluster, NetworkInterfaceObject nic, CancellationToken ct)

@@ -60,18 +60,34 @@ public static class SimulatedNetworkProvider
     public static void Setup(Manager manager, SimulatedProviderOptions? options = null)
     {
         options ??= new SimulatedProviderOptions();
-        manager.NewController().For<NetworkContextObject>().Named("simulated-provider-networkcontext")
+        // Status-only updates are other controllers' (or this one's own) writes: nothing to program.
+        manager.NewController().For<NetworkContextObject>(EventFilters.NotStatusOnly).Named("simulated-provider-networkcontext")
             .WithOptions(new ControllerOptions { MaxConcurrentReconciles = 4 })
             .Complete(new Programmer<NetworkContextObject>(manager, options, c => c.Spec.Location.Name, c => c.Status ??= new ConditionsStatus()));
-        manager.NewController().For<SubnetObject>().Named("simulated-provider-subnet")
+        manager.NewController().For<SubnetObject>(EventFilters.NotStatusOnly).Named("simulated-provider-subnet")
             .WithOptions(new ControllerOptions { MaxConcurrentReconciles = 4 })
             .Complete(new Programmer<SubnetObject>(manager, options, s => s.Spec.Location.Name, s => s.Status ??= new SubnetStatus()));
-        manager.NewController().For<NetworkInterfaceObject>().Named("simulated-provider-networkinterface")
+        manager.NewController().For<NetworkInterfaceObject>(EventFilters.NotStatusOnly).Named("simulated-provider-networkinterface")
             .WithOptions(new ControllerOptions { MaxConcurrentReconciles = 4 })
-            .Complete(new Programmer<NetworkInterfaceObject>(manager, options, n => n.Spec.Location.Name, n => n.Status ??= new NetworkInterfaceStatus()));
+            .Complete(new Programmer<NetworkInterfaceObject>(manager, options, n => n.Spec.Location.Name, n => n.Status ??= new NetworkInterfaceStatus(), InterfaceStatusAsync));
     }
 
-    private sealed class Programmer<T>(Manager manager, SimulatedProviderOptions options, Func<T, string> locationOf, Func<T, ConditionsStatus> statusOf) : IReconciler
+    /// <summary>
+    /// The finalizer to create an object placed on <paramref name="location"/> with, so the provider's first act is
+    /// not a metadata write of its own: this provider's for simulated Locations, else none.
+    /// </summary>
+    public static string? FinalizerFor(LocationObject? location) => location?.Spec.Provider?.Simulated is not null ? Finalizer : null;
+
+    // Like the compute half's Ready: the interface's own conditions (Datum's rule) go in the same write as
+    // Programmed, so the interface's status is one write and the interface controller finds nothing to change.
+    private static async Task<Func<NetworkInterfaceObject, bool>> InterfaceStatusAsync(Datum.Runtime.Clusters.ICluster cluster, NetworkInterfaceObject nic, CancellationToken ct)
+    {
+        var facts = await NetworkInterfaceController.FactsAsync(cluster, nic, ct).ConfigureAwait(false);
+        return n => NetworkInterfaceController.Apply(n, facts);
+    }
+
+    private sealed class Programmer<T>(Manager manager, SimulatedProviderOptions options, Func<T, string> locationOf, Func<T, ConditionsStatus> statusOf,
+        Func<Datum.Runtime.Clusters.ICluster, T, CancellationToken, Task<Func<T, bool>>>? alongside = null) : IReconciler
         where T : class, IKubeObject<T>
     {
         private readonly ConcurrentDictionary<(string Uid, long Generation), DateTimeOffset> _started = new();
@@ -83,7 +99,9 @@ public static class SimulatedNetworkProvider
             var api = cluster.Client.Resource<T>();
             // From the informer caches (see Cached): a stale copy costs a conflict and a re-read, not a lost write.
             var obj = await Cached.GetAsync<T>(cluster, request.Namespace, request.Name, ct).ConfigureAwait(false);
-            if (obj is null || _own.IsStale(obj)) return ReconcileResult.Done;
+            if (obj is null) return ReconcileResult.Done;
+            // Woken before the cache has our last write (whose own event is filtered out): look again shortly.
+            if (_own.IsStale(obj)) return ReconcileResult.RequeueAfter(NetworkInterfaceController.StaleRetry);
             var root = manager.Clusters.FirstOrDefault(c => c.Name == ClusterNames.Root);
             var location = root is not null
                 ? await Cached.GetAsync<LocationObject>(root, null, locationOf(obj), ct).ConfigureAwait(false)
@@ -114,7 +132,7 @@ public static class SimulatedNetworkProvider
                           ?? (Fails(obj.Metadata.Uid ?? "") ? "injected failure (DATUM_SIMULATED_FAILURE_RATE)" : null);
             if (failure is not null)
             {
-                await SetAsync(api, obj, false, "ProgrammingFailed", $"location {location.Metadata.Name}: {failure}", ct).ConfigureAwait(false);
+                await SetAsync(cluster, api, obj, false, "ProgrammingFailed", $"location {location.Metadata.Name}: {failure}", ct).ConfigureAwait(false);
                 return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(10));
             }
             var key = (obj.Metadata.Uid ?? "", generation);
@@ -123,20 +141,27 @@ public static class SimulatedNetworkProvider
             var remaining = started + options.Latency - now;
             if (remaining > TimeSpan.Zero)
             {
-                await SetAsync(api, obj, false, "ProgrammingInProgress", $"programming in simulated location {location.Metadata.Name}", ct).ConfigureAwait(false);
+                await SetAsync(cluster, api, obj, false, "ProgrammingInProgress", $"programming in simulated location {location.Metadata.Name}", ct).ConfigureAwait(false);
                 return ReconcileResult.RequeueAfter(remaining);
             }
             _started.TryRemove(key, out _);
-            await SetAsync(api, obj, true, "Programmed", $"programmed in simulated location {location.Metadata.Name}", ct).ConfigureAwait(false);
+            await SetAsync(cluster, api, obj, true, "Programmed", $"programmed in simulated location {location.Metadata.Name}", ct).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
 
         private bool Fails(string uid) => options.FailureRate > 0 &&
             BitConverter.ToUInt32(SHA256.HashData(Encoding.UTF8.GetBytes(uid)), 0) / (double)uint.MaxValue < options.FailureRate;
 
-        private async Task SetAsync(ResourceClient<T> api, T obj, bool value, string reason, string message, CancellationToken ct) =>
+        private async Task SetAsync(Datum.Runtime.Clusters.ICluster cluster, ResourceClient<T> api, T obj, bool value, string reason, string message, CancellationToken ct)
+        {
+            var also = alongside is null ? null : await alongside(cluster, obj, ct).ConfigureAwait(false);
             _own.Wrote(obj, await ObjectOperations.UpdateStatusFromAsync(api, obj, o =>
-                o.Metadata.Uid == obj.Metadata.Uid && Status.Set(statusOf(o), o, NetworkingConditions.Programmed, value, reason, message), ct).ConfigureAwait(false));
+            {
+                if (o.Metadata.Uid != obj.Metadata.Uid) return false;
+                var changed = Status.Set(statusOf(o), o, NetworkingConditions.Programmed, value, reason, message);
+                return (also?.Invoke(o) ?? false) | changed;
+            }, ct).ConfigureAwait(false));
+        }
 
         private static Task<T?> RemoveFinalizerAsync(ResourceClient<T> api, T obj, CancellationToken ct) =>
             ObjectOperations.UpdateFromAsync(api, obj, o => o.Metadata.Uid == obj.Metadata.Uid && Finalizers.Remove(o, Finalizer), ct);
