@@ -10,20 +10,6 @@ using Datum.Runtime.Reconcile;
 namespace Datum.Compute.Controllers;
 
 /// <summary>
-/// Passes updates that change the generation, deletion timestamp, finalizers or labels: a controller that writes its
-/// own kind's status does not wake itself (it is woken by what it owns instead).
-/// </summary>
-internal sealed class NotStatusOnly : IEventFilter
-{
-    public static NotStatusOnly Instance { get; } = new();
-
-    public bool Update(IKubeObject oldObj, IKubeObject newObj) =>
-        oldObj.Metadata.Generation != newObj.Metadata.Generation || oldObj.Metadata.DeletionTimestamp != newObj.Metadata.DeletionTimestamp
-        || !(oldObj.Metadata.Finalizers ?? []).SequenceEqual(newObj.Metadata.Finalizers ?? [])
-        || !(oldObj.Metadata.Labels ?? []).OrderBy(l => l.Key, StringComparer.Ordinal).SequenceEqual((newObj.Metadata.Labels ?? []).OrderBy(l => l.Key, StringComparer.Ordinal));
-}
-
-/// <summary>
 /// Passes instance changes a deployment acts on: creation, deletion, a new generation or deletion timestamp, and a
 /// change of whether the instance is Ready, programmed from its current template, or failing (and why). An instance
 /// is written five or six times on its way to Ready; its deployment needs to hear of two of them.

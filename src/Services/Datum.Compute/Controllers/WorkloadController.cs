@@ -27,7 +27,7 @@ internal sealed class WorkloadController(Manager manager, StatusThrottle throttl
     private readonly ConcurrentDictionary<string, (long, long, string)> _wanted = new(StringComparer.Ordinal);
 
     public static Controller Setup(Manager manager, int workers = 4) => manager.NewController()
-        .For<WorkloadObject>(NotStatusOnly.Instance)
+        .For<WorkloadObject>(EventFilters.NotStatusOnly)
         .Owns<WorkloadDeploymentObject>()
         .Watches<NetworkObject>(n => manager.Clusters.SelectMany(c => c.Informers.For<WorkloadObject>().Cache.List(n.Metadata.Namespace!))
             .Where(w => w.Spec.Template.Spec.NetworkInterfaces.Any(i => i.Network.Name == n.Metadata.Name)).Select(ObjectKey.Of).Distinct())

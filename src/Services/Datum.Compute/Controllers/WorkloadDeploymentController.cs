@@ -41,7 +41,7 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
     private readonly ConcurrentDictionary<string, (long Generation, string Hash)> _hashes = new(StringComparer.Ordinal);
 
     public static Controller Setup(Manager manager, int workers = 8) => manager.NewController()
-        .For<WorkloadDeploymentObject>(NotStatusOnly.Instance)
+        .For<WorkloadDeploymentObject>(EventFilters.NotStatusOnly)
         .Owns<InstanceObject>(filters: InstanceStateChanged.Instance)
         .Owns<NetworkBindingObject>()
         .Watches<LocationObject>(l => manager.Clusters.SelectMany(c => c.Informers.For<WorkloadDeploymentObject>().Cache.List())

@@ -26,7 +26,7 @@ internal sealed class NetworkInterfaceController(Manager manager, AddressBlockAl
     private readonly GracePeriods _firstSeen = new();
     private readonly OwnWrites _own = new();
 
-    public static Controller Setup(Manager manager, AddressBlockAllocator allocator, int workers = 4) => manager.NewController()
+    public static Controller Setup(Manager manager, AddressBlockAllocator allocator, int workers = 16) => manager.NewController()
         .For<NetworkInterfaceObject>(WatchFilters.ProviderReportOrMetadata)
         // Only a claim's departure changes an interface's phase (it arrives before its interface, in the same cache).
         .Watches<NetworkInterfaceClaimObject>(c => [ObjectKey.Of(c)], WatchFilters.DeletesOnly)

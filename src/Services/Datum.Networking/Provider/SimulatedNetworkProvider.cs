@@ -67,8 +67,9 @@ public static class SimulatedNetworkProvider
         manager.NewController().For<SubnetObject>(EventFilters.NotStatusOnly).Named("simulated-provider-subnet")
             .WithOptions(new ControllerOptions { MaxConcurrentReconciles = 4 })
             .Complete(new Programmer<SubnetObject>(manager, options, s => s.Spec.Location.Name, s => s.Status ??= new SubnetStatus()));
+        // One interface per instance: as many workers as compute's provider, whose instances wait for these reports.
         manager.NewController().For<NetworkInterfaceObject>(EventFilters.NotStatusOnly).Named("simulated-provider-networkinterface")
-            .WithOptions(new ControllerOptions { MaxConcurrentReconciles = 4 })
+            .WithOptions(new ControllerOptions { MaxConcurrentReconciles = 32 })
             .Complete(new Programmer<NetworkInterfaceObject>(manager, options, n => n.Spec.Location.Name, n => n.Status ??= new NetworkInterfaceStatus(), InterfaceStatusAsync));
     }
 
