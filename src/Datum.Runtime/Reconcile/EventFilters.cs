@@ -28,6 +28,12 @@ public static class EventFilters
     public static IEventFilter Where(Func<IKubeObject, bool> predicate) => new PredicateFilter(predicate);
 
     /// <summary>
+    /// Passes updates for which <paramref name="update"/> holds (old, new), creations for which <paramref name="create"/>
+    /// holds (all when null), and every deletion.
+    /// </summary>
+    public static IEventFilter Updates(Func<IKubeObject, IKubeObject, bool> update, Func<IKubeObject, bool>? create = null) => new UpdateFilter(update, create);
+
+    /// <summary>
     /// Updates pass unless only <c>status</c> changed: a new generation (spec), deletion timestamp, finalizers, owner
     /// references, labels or annotations let them through. For a controller that owns (part of) its kind's status and
     /// must not wake itself with each of its own status writes; creates and deletes always pass.
@@ -64,6 +70,13 @@ public static class EventFilters
     private sealed class GenerationChangedFilter : IEventFilter
     {
         public bool Update(IKubeObject oldObj, IKubeObject newObj) => oldObj.Metadata.Generation != newObj.Metadata.Generation;
+    }
+
+    private sealed class UpdateFilter(Func<IKubeObject, IKubeObject, bool> update, Func<IKubeObject, bool>? create) : IEventFilter
+    {
+        public bool Create(IKubeObject obj) => create?.Invoke(obj) ?? true;
+
+        public bool Update(IKubeObject oldObj, IKubeObject newObj) => update(oldObj, newObj);
     }
 
     private sealed class PredicateFilter(Func<IKubeObject, bool> predicate) : IEventFilter

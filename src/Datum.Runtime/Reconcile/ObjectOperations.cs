@@ -61,52 +61,14 @@ public static class ObjectOperations
     /// change) and writes the status subresource; retried from a fresh read on conflicts. Returns the stored object,
     /// or null when it no longer exists.
     /// </summary>
-    public static async Task<T?> UpdateStatusAsync<T>(ResourceClient<T> client, string? ns, string name, Func<T, bool> mutate, CancellationToken ct = default)
-        where T : class, IKubeObject
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var current = await client.TryGetAsync(ns, name, ct).ConfigureAwait(false);
-            if (current is null) return null;
-            if (!mutate(current)) return current;
-            try
-            {
-                return await client.UpdateStatusAsync(current, ct).ConfigureAwait(false);
-            }
-            catch (ApiStatusException e) when (e.IsConflict && attempt < MaxAttempts)
-            {
-                await BackOffAsync(attempt, ct).ConfigureAwait(false);
-            }
-            catch (ApiStatusException e) when (e.IsNotFound)
-            {
-                return null;
-            }
-        }
-    }
+    public static Task<T?> UpdateStatusAsync<T>(ResourceClient<T> client, string? ns, string name, Func<T, bool> mutate, CancellationToken ct = default)
+        where T : class, IKubeObject =>
+        ReadMutateWriteAsync(client, ns, name, mutate, WriteStatus, ct);
 
     /// <summary>Like <see cref="UpdateStatusAsync{T}"/> for the whole object (labels, finalizers, spec).</summary>
-    public static async Task<T?> UpdateAsync<T>(ResourceClient<T> client, string? ns, string name, Func<T, bool> mutate, CancellationToken ct = default)
-        where T : class, IKubeObject
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var current = await client.TryGetAsync(ns, name, ct).ConfigureAwait(false);
-            if (current is null) return null;
-            if (!mutate(current)) return current;
-            try
-            {
-                return await client.UpdateAsync(current, ct: ct).ConfigureAwait(false);
-            }
-            catch (ApiStatusException e) when (e.IsConflict && attempt < MaxAttempts)
-            {
-                await BackOffAsync(attempt, ct).ConfigureAwait(false);
-            }
-            catch (ApiStatusException e) when (e.IsNotFound)
-            {
-                return null;
-            }
-        }
-    }
+    public static Task<T?> UpdateAsync<T>(ResourceClient<T> client, string? ns, string name, Func<T, bool> mutate, CancellationToken ct = default)
+        where T : class, IKubeObject =>
+        ReadMutateWriteAsync(client, ns, name, mutate, WriteObject, ct);
 
     /// <summary>
     /// <see cref="UpdateStatusAsync{T}(ResourceClient{T}, string?, string, Func{T, bool}, CancellationToken)"/> starting
@@ -114,41 +76,59 @@ public static class ObjectOperations
     /// unless that copy turns out stale (a conflict), then read-mutate-write as usual. Nothing is written when
     /// <paramref name="mutate"/> reports no change.
     /// </summary>
-    public static async Task<T?> UpdateStatusFromAsync<T>(ResourceClient<T> client, T known, Func<T, bool> mutate, CancellationToken ct = default)
-        where T : class, IKubeObject
-    {
-        var current = Clone(client, known);
-        if (!mutate(current)) return known;
-        try
-        {
-            return await client.UpdateStatusAsync(current, ct).ConfigureAwait(false);
-        }
-        catch (ApiStatusException e) when (e.IsConflict)
-        {
-            return await UpdateStatusAsync(client, known.Metadata.Namespace, known.Metadata.Name!, mutate, ct).ConfigureAwait(false);
-        }
-        catch (ApiStatusException e) when (e.IsNotFound)
-        {
-            return null;
-        }
-    }
+    public static Task<T?> UpdateStatusFromAsync<T>(ResourceClient<T> client, T known, Func<T, bool> mutate, CancellationToken ct = default)
+        where T : class, IKubeObject =>
+        MutateWriteFromAsync(client, known, mutate, WriteStatus, ct);
 
     /// <summary>
     /// <see cref="UpdateAsync{T}(ResourceClient{T}, string?, string, Func{T, bool}, CancellationToken)"/> starting from
     /// <paramref name="known"/> (a clone of it): a read only after a conflict.
     /// </summary>
-    public static async Task<T?> UpdateFromAsync<T>(ResourceClient<T> client, T known, Func<T, bool> mutate, CancellationToken ct = default)
+    public static Task<T?> UpdateFromAsync<T>(ResourceClient<T> client, T known, Func<T, bool> mutate, CancellationToken ct = default)
+        where T : class, IKubeObject =>
+        MutateWriteFromAsync(client, known, mutate, WriteObject, ct);
+
+    private static Task<T> WriteStatus<T>(ResourceClient<T> client, T obj, CancellationToken ct) where T : class, IKubeObject => client.UpdateStatusAsync(obj, ct);
+
+    private static Task<T> WriteObject<T>(ResourceClient<T> client, T obj, CancellationToken ct) where T : class, IKubeObject => client.UpdateAsync(obj, ct: ct);
+
+    private static async Task<T?> ReadMutateWriteAsync<T>(ResourceClient<T> client, string? ns, string name, Func<T, bool> mutate,
+        Func<ResourceClient<T>, T, CancellationToken, Task<T>> write, CancellationToken ct)
+        where T : class, IKubeObject
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await client.TryGetAsync(ns, name, ct).ConfigureAwait(false);
+            if (current is null) return null;
+            if (!mutate(current)) return current;
+            try
+            {
+                return await write(client, current, ct).ConfigureAwait(false);
+            }
+            catch (ApiStatusException e) when (e.IsConflict && attempt < MaxAttempts)
+            {
+                await BackOffAsync(attempt, ct).ConfigureAwait(false);
+            }
+            catch (ApiStatusException e) when (e.IsNotFound)
+            {
+                return null;
+            }
+        }
+    }
+
+    private static async Task<T?> MutateWriteFromAsync<T>(ResourceClient<T> client, T known, Func<T, bool> mutate,
+        Func<ResourceClient<T>, T, CancellationToken, Task<T>> write, CancellationToken ct)
         where T : class, IKubeObject
     {
         var current = Clone(client, known);
         if (!mutate(current)) return known;
         try
         {
-            return await client.UpdateAsync(current, ct: ct).ConfigureAwait(false);
+            return await write(client, current, ct).ConfigureAwait(false);
         }
         catch (ApiStatusException e) when (e.IsConflict)
         {
-            return await UpdateAsync(client, known.Metadata.Namespace, known.Metadata.Name!, mutate, ct).ConfigureAwait(false);
+            return await ReadMutateWriteAsync(client, known.Metadata.Namespace, known.Metadata.Name!, mutate, write, ct).ConfigureAwait(false);
         }
         catch (ApiStatusException e) when (e.IsNotFound)
         {

@@ -81,46 +81,21 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
             // The caches first: a terminating deployment comes back every half second until it is empty, and a list
             // with a label selector makes the server read its whole namespace. The server is asked once the caches
             // show nothing left.
-            var cachedLeft = 0;
-            foreach (var i in instances)
-            {
-                cachedLeft++;
-                if (!Finalizers.IsBeingDeleted(i)) await WorkloadController.DeleteQuietlyAsync(instancesApi, i, ct).ConfigureAwait(false);
-            }
+            var cachedLeft = await DeleteEachAsync(instancesApi, instances, ct).ConfigureAwait(false);
             if (cachedLeft == 0)
             {
-                foreach (var c in cluster.Informers.For<NetworkInterfaceClaimObject>().Cache.List(ns).Where(c => c.Metadata.Labels?.GetValueOrDefault(ComputeNames.WorkloadDeploymentUidLabel) == uid))
-                {
-                    cachedLeft++;
-                    if (!Finalizers.IsBeingDeleted(c)) await WorkloadController.DeleteQuietlyAsync(claimsApi, c, ct).ConfigureAwait(false);
-                }
-                foreach (var b in cluster.Informers.For<NetworkBindingObject>().Cache.ByIndex(ObjectCache<NetworkBindingObject>.OwnerUidIndex, uid))
-                {
-                    cachedLeft++;
-                    if (!Finalizers.IsBeingDeleted(b)) await WorkloadController.DeleteQuietlyAsync(bindingsApi, b, ct).ConfigureAwait(false);
-                }
+                cachedLeft = await DeleteEachAsync(claimsApi, cluster.Informers.For<NetworkInterfaceClaimObject>().Cache.List(ns)
+                    .Where(c => c.Metadata.Labels?.GetValueOrDefault(ComputeNames.WorkloadDeploymentUidLabel) == uid), ct).ConfigureAwait(false)
+                    + await DeleteEachAsync(bindingsApi, cluster.Informers.For<NetworkBindingObject>().Cache.ByIndex(ObjectCache<NetworkBindingObject>.OwnerUidIndex, uid), ct).ConfigureAwait(false);
             }
             if (cachedLeft > 0) return ReconcileResult.RequeueAfter(TimeSpan.FromMilliseconds(500));
             // Uncached: nothing may be left behind.
             var selector = new ListOptions { LabelSelector = $"{ComputeNames.WorkloadDeploymentUidLabel}={uid}" };
-            var left = 0;
-            foreach (var i in (await instancesApi.ListAsync(ns, selector, ct).ConfigureAwait(false)).Items)
-            {
-                left++;
-                if (!Finalizers.IsBeingDeleted(i)) await WorkloadController.DeleteQuietlyAsync(instancesApi, i, ct).ConfigureAwait(false);
-            }
+            var left = await DeleteEachAsync(instancesApi, (await instancesApi.ListAsync(ns, selector, ct).ConfigureAwait(false)).Items, ct).ConfigureAwait(false);
             if (left == 0)
             {
-                foreach (var c in (await claimsApi.ListAsync(ns, selector, ct).ConfigureAwait(false)).Items)
-                {
-                    left++;
-                    if (!Finalizers.IsBeingDeleted(c)) await WorkloadController.DeleteQuietlyAsync(claimsApi, c, ct).ConfigureAwait(false);
-                }
-                foreach (var b in (await bindingsApi.ListAsync(null, selector, ct).ConfigureAwait(false)).Items)
-                {
-                    left++;
-                    if (!Finalizers.IsBeingDeleted(b)) await WorkloadController.DeleteQuietlyAsync(bindingsApi, b, ct).ConfigureAwait(false);
-                }
+                left = await DeleteEachAsync(claimsApi, (await claimsApi.ListAsync(ns, selector, ct).ConfigureAwait(false)).Items, ct).ConfigureAwait(false)
+                    + await DeleteEachAsync(bindingsApi, (await bindingsApi.ListAsync(null, selector, ct).ConfigureAwait(false)).Items, ct).ConfigureAwait(false);
             }
             if (left > 0) return ReconcileResult.RequeueAfter(TimeSpan.FromMilliseconds(500));
             await ObjectOperations.UpdateFromAsync(api, deployment, d => d.Metadata.Uid == uid && Finalizers.Remove(d, ComputeNames.Finalizer), ct).ConfigureAwait(false);
@@ -239,6 +214,18 @@ internal sealed class WorkloadDeploymentController(Manager manager, PlacementSch
         else available = (false, "ProvisioningInstances", $"0/{desired} instances are ready");
         var wait = await UpdateStatusAsync(request.Cluster, api, deployment, instances, clearLocation: false, available.Value, failing.f is null ? null : (failing.f.Reason, $"instance {failing.i.Metadata.Name}: {failing.f.Message}"), ct).ConfigureAwait(false);
         return wait is { } w ? ReconcileResult.RequeueAfter(w) : ReconcileResult.Done;
+    }
+
+    // Deletes each object not already being deleted; how many objects there were.
+    private static async Task<int> DeleteEachAsync<T>(ResourceClient<T> api, IEnumerable<T> objects, CancellationToken ct) where T : class, IKubeObject
+    {
+        var count = 0;
+        foreach (var obj in objects)
+        {
+            count++;
+            if (!Finalizers.IsBeingDeleted(obj)) await WorkloadController.DeleteQuietlyAsync(api, obj, ct).ConfigureAwait(false);
+        }
+        return count;
     }
 
     // A network object this deployment made, as it made it (labels and controller reference; the spec is checked by the caller).

@@ -18,7 +18,7 @@ internal static class WatchFilters
     /// Interface changes the interface controller acts on: creation, deletion, and updates of the spec, the metadata it
     /// reads (deletion, finalizers, owner references) or the provider's <c>Programmed</c>; not the status it writes.
     /// </summary>
-    public static IEventFilter ProviderReportOrMetadata { get; } = new UpdateFilter((o, n) =>
+    public static IEventFilter ProviderReportOrMetadata { get; } = EventFilters.Updates((o, n) =>
         EventFilters.MetadataOrSpecChanged(o, n)
         || Status.Get(StatusOf(o), NetworkingConditions.Programmed) != Status.Get(StatusOf(n), NetworkingConditions.Programmed));
 
@@ -29,24 +29,24 @@ internal static class WatchFilters
     /// that report). An interface first seen already reported (a relist after a watch gap) passes: its report may be
     /// the only event the waiting claim gets.
     /// </summary>
-    public static IEventFilter InterfaceReport { get; } = new UpdateFilter((o, n) =>
+    public static IEventFilter InterfaceReport { get; } = EventFilters.Updates((o, n) =>
         o.Metadata.Generation != n.Metadata.Generation || o.Metadata.DeletionTimestamp != n.Metadata.DeletionTimestamp
         || !(o.Metadata.OwnerReferences ?? []).SequenceEqual(n.Metadata.OwnerReferences ?? [])
         || Mirrored.Any(type => Status.Get(StatusOf(o), type) != Status.Get(StatusOf(n), type)),
         create: obj => Status.Get(StatusOf(obj), NetworkingConditions.Ready) is not null);
 
     /// <summary>Deletions only.</summary>
-    public static IEventFilter DeletesOnly { get; } = new UpdateFilter((_, _) => false, create: _ => false);
+    public static IEventFilter DeletesOnly { get; } = EventFilters.Updates((_, _) => false, create: _ => false);
 
     /// <summary>A context's or subnet's creation, deletion, or a change of whether it is Ready (what <c>Prepared</c> follows).</summary>
-    public static IEventFilter ReadinessChanged { get; } = new UpdateFilter((o, n) =>
+    public static IEventFilter ReadinessChanged { get; } = EventFilters.Updates((o, n) =>
         o.Metadata.DeletionTimestamp != n.Metadata.DeletionTimestamp || Status.IsTrue(ConditionsOf(o), NetworkingConditions.Ready) != Status.IsTrue(ConditionsOf(n), NetworkingConditions.Ready));
 
     /// <summary>A context's creation, deletion or the start of its deletion (all an unbound claim needs of it).</summary>
-    public static IEventFilter Existence { get; } = new UpdateFilter((o, n) => o.Metadata.DeletionTimestamp != n.Metadata.DeletionTimestamp);
+    public static IEventFilter Existence { get; } = EventFilters.Updates((o, n) => o.Metadata.DeletionTimestamp != n.Metadata.DeletionTimestamp);
 
     /// <summary>A subnet's metadata or spec, or its allocated prefix (what an unbound claim's addresses come from).</summary>
-    public static IEventFilter SubnetAllocation { get; } = new UpdateFilter((o, n) =>
+    public static IEventFilter SubnetAllocation { get; } = EventFilters.Updates((o, n) =>
         EventFilters.MetadataOrSpecChanged(o, n)
         || o is not SubnetObject os || n is not SubnetObject ns
         || os.Status?.StartAddress != ns.Status?.StartAddress || os.Status?.PrefixLength != ns.Status?.PrefixLength);
@@ -59,11 +59,4 @@ internal static class WatchFilters
         SubnetObject s => s.Status,
         _ => null,
     };
-
-    private sealed class UpdateFilter(Func<IKubeObject, IKubeObject, bool> update, Func<IKubeObject, bool>? create = null) : IEventFilter
-    {
-        public bool Create(IKubeObject obj) => create?.Invoke(obj) ?? true;
-
-        public bool Update(IKubeObject oldObj, IKubeObject newObj) => update(oldObj, newObj);
-    }
 }
