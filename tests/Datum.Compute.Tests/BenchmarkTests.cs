@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using Datum.Compute.Apis.Compute.V1Alpha;
 using Datum.Compute.Apis.Compute.V1Alpha.Types;
 using Datum.Runtime.Informers;
@@ -69,6 +70,7 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
             var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
             var allocatedAtStart = GC.GetTotalAllocatedBytes();
             var gcsAtStart = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            var pauseAtStart = GC.GetTotalPauseDuration();
             var jitAtStart = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
             var api = fixture.Client.Resource<WorkloadObject>();
             await Parallel.ForEachAsync(Enumerable.Range(0, workloads), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
@@ -89,6 +91,7 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
             var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart;
             var allocated = GC.GetTotalAllocatedBytes() - allocatedAtStart;
             var gcs = (GC.CollectionCount(0) - gcsAtStart.Item1, GC.CollectionCount(1) - gcsAtStart.Item2, GC.CollectionCount(2) - gcsAtStart.Item3);
+            var paused = GC.GetTotalPauseDuration() - pauseAtStart;
             var jit = (System.Runtime.JitInfo.GetCompiledMethodCount() - jitAtStart.Item1, System.Runtime.JitInfo.GetCompilationTime() - jitAtStart.Item2);
             peak = Math.Max(peak, Process.GetCurrentProcess().WorkingSet64);
             var latencies = ready.Select(r => (r.Value - created[r.Key]).TotalMilliseconds).Order().ToList();
@@ -108,7 +111,7 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"writes per instance: {(double)fixture.Requests.Counts.Where(c => !c.Key.EndsWith(" Get", StringComparison.Ordinal) && !c.Key.EndsWith(" List", StringComparison.Ordinal) && !c.Key.EndsWith(" conflict", StringComparison.Ordinal)).Sum(c => c.Value) / total:F2}, " +
                 $"reads per instance: {(double)fixture.Requests.Counts.Where(c => c.Key.EndsWith(" Get", StringComparison.Ordinal) || c.Key.EndsWith(" List", StringComparison.Ordinal)).Sum(c => c.Value) / total:F2}"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"process CPU {cpu.TotalSeconds:F1} s ({cpu.TotalMilliseconds / total:F1} ms/instance); allocated {allocated / (1024.0 * 1024 * 1024):F2} GiB ({allocated / total / 1024} KiB/instance); GCs gen0 {gcs.Item1}, gen1 {gcs.Item2}, gen2 {gcs.Item3}; JIT {jit.Item1} methods, {jit.Item2.TotalSeconds:F1} s"));
+                $"process CPU {cpu.TotalSeconds:F1} s ({cpu.TotalMilliseconds / total:F1} ms/instance); allocated {allocated / (1024.0 * 1024 * 1024):F2} GiB ({allocated / total / 1024} KiB/instance); GCs gen0 {gcs.Item1}, gen1 {gcs.Item2}, gen2 {gcs.Item3}, paused {paused.TotalSeconds:F1} s ({(GCSettings.IsServerGC ? "server" : "workstation")}{(Environment.GetEnvironmentVariable("DOTNET_gcConcurrent") == "0" ? ", not concurrent" : "")}); JIT {jit.Item1} methods, {jit.Item2.TotalSeconds:F1} s"));
             // Where the controllers' time went: reconciles, their outcomes and mean duration (a reconcile waits for its writes' commits).
             foreach (var line in ReconcileSummary(fixture.Manager.Metrics.Registry.Render())) output.WriteLine(line);
             await stop.CancelAsync();

@@ -178,10 +178,16 @@ public sealed class InProcessTransport(ResourceStore store, ResourceCatalog cata
 
     private async Task<ApiResponse> CreateAsync(RequestScope scope, ApiRequest request, CancellationToken ct)
     {
+        // The object is not a local of this method, so it is garbage once the store has encoded it.
+        var stored = await store.CreateAsync(scope, await DecodeForCreateAsync(scope, request, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+        return new ApiResponse(201, stored.Value);
+    }
+
+    private async ValueTask<JsonObject> DecodeForCreateAsync(RequestScope scope, ApiRequest request, CancellationToken ct)
+    {
         var obj = DecodeObject(request, scope);
         if (scope.Namespace is not null) await NamespaceGuard.EnsureUsableAsync(store, catalog, scope, Datum.Machinery.Objects.ObjectFields.MetaString(obj, "name"), ct).ConfigureAwait(false);
-        var stored = await store.CreateAsync(scope, obj, ct).ConfigureAwait(false);
-        return new ApiResponse(201, stored.Value);
+        return obj;
     }
 
     private async Task<ApiResponse> PatchAsync(RequestScope scope, ApiRequest request, CancellationToken ct)

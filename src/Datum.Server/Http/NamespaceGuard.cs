@@ -15,7 +15,7 @@ public static class NamespaceGuard
         if (namespaces is null || scope.Namespace is null) return;
         var key = StorageKeys.ObjectKey(scope.Cluster, namespaces, null, scope.Namespace);
         var stored = await store.Storage.GetAsync(key, ct).ConfigureAwait(false) ?? throw ApiException.NotFound("", "namespaces", scope.Namespace);
-        if (ObjectFields.MetaString(ObjectEncoding.Decode(stored.Value), "deletionTimestamp") is not null)
+        if (ObjectEncoding.TryGetRawMetadataField(stored.Value, "deletionTimestamp", out var deletion) && !deletion.SequenceEqual("null"u8))
         {
             var named = string.IsNullOrEmpty(name) ? "" : $"\"{name}\" ";
             throw new ApiException(403, "Forbidden", $"{scope.Definition.Plural} {named}is forbidden: unable to create new content in namespace {scope.Namespace} because it is being terminated")

@@ -20,7 +20,8 @@ internal sealed class ManagedFieldsCache(int capacity)
     // What TrackManagedFields put in an object about to be encoded: the managedFields node and the entries it encodes.
     private readonly ConditionalWeakTable<JsonObject, Pending> _pending = new();
 
-    private sealed record Pending(JsonNode Node, IReadOnlyList<ManagedFieldsEntry> Entries, byte[]? Replaces);
+    /// <summary>Entries waiting for the stored bytes of their object.</summary>
+    public sealed record Pending(JsonNode Node, IReadOnlyList<ManagedFieldsEntry> Entries, byte[]? Replaces);
 
     /// <summary>The entries of the object stored as <paramref name="bytes"/>, when it was written recently.</summary>
     public IReadOnlyList<ManagedFieldsEntry>? Find(byte[]? bytes)
@@ -40,12 +41,15 @@ internal sealed class ManagedFieldsCache(int capacity)
         _pending.AddOrUpdate(obj, new Pending(node, entries, replaces));
 
     /// <summary>
-    /// Remembers the entries of <paramref name="obj"/> for its stored <paramref name="bytes"/>, when its managedFields are
-    /// still the node <see cref="Prepare"/> was told about (anything that replaced them afterwards makes the note void).
+    /// What <see cref="Prepare"/> noted for <paramref name="obj"/>, when its managedFields are still that node (anything
+    /// that replaced them afterwards makes the note void); taken when the object is encoded, before its write is queued.
     /// </summary>
-    public void Stored(JsonObject obj, JsonNode? managedFields, byte[] bytes)
+    public Pending? PendingFor(JsonObject obj, JsonNode? managedFields) =>
+        _pending.TryGetValue(obj, out var pending) && ReferenceEquals(pending.Node, managedFields) ? pending : null;
+
+    /// <summary>Remembers the entries of <paramref name="pending"/> for the stored <paramref name="bytes"/> of its object.</summary>
+    public void Stored(Pending pending, byte[] bytes)
     {
-        if (!_pending.TryGetValue(obj, out var pending) || !ReferenceEquals(pending.Node, managedFields)) return;
         lock (_lock)
         {
             // The replaced bytes' entry stays in the order queue until it comes round; removing it there is not needed.

@@ -80,13 +80,21 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
                 if (await store.GetAsync(key, ct).ConfigureAwait(false) is not null) throw ApiException.AlreadyExists(definition.Group, definition.Plural, name);
                 return DryRunResult(key, obj);
             }
+            var encoder = CheckedEncoder(obj);
+            var retry = !string.IsNullOrEmpty(generateName) && attempt < 8;
+            if (!retry)
+            {
+                // Only a generated name is tried again: otherwise the object's nodes need not live while the commit is awaited.
+                obj = null!;
+                meta = null!;
+            }
             try
             {
-                return await store.CreateAsync(key, CheckedEncoder(obj), ct).ConfigureAwait(false);
+                return await store.CreateAsync(key, encoder, ct).ConfigureAwait(false);
             }
-            catch (KeyExistsException) when (!string.IsNullOrEmpty(generateName) && attempt < 8)
+            catch (KeyExistsException) when (retry)
             {
-                name = GenerateName(generateName);
+                name = GenerateName(generateName!);
                 meta["name"] = name;
             }
             catch (KeyExistsException)
@@ -120,53 +128,17 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         for (var attempt = 0; ; attempt++)
         {
             var current = await store.GetAsync(key, ct).ConfigureAwait(false) ?? throw NotFound(scope, name);
-            var old = ObjectEncoding.Decode(current.Value);
-            JsonObject desired;
-            if (replacement is not null)
-            {
-                // Preparing the write changes the object; only an unconditional write can come round again and needs it pristine.
-                desired = string.IsNullOrEmpty(ObjectFields.ResourceVersion(replacement)) ? (JsonObject)replacement.DeepClone() : replacement;
-            }
-            else
-            {
-                var input = (JsonObject)old.DeepClone();
-                ObjectFields.Metadata(input).Remove("resourceVersion");
-                desired = computeDesired!(input);
-            }
-            var precondition = ObjectFields.ResourceVersion(desired);
-            if (string.IsNullOrEmpty(precondition) && requireResourceVersion && !definition.Strategy.AllowUnconditionalUpdate)
-            {
-                throw ApiException.Invalid(definition.GroupVersionKind, name,
-                    [FieldError.Invalid("metadata.resourceVersion", JsonValue.Create("0x0"), "must be specified for an update")]);
-            }
-            if (!string.IsNullOrEmpty(precondition) && precondition != ObjectEncoding.Rv(current.ModRevision))
-            {
-                throw ApiException.Conflict(definition.Group, definition.Plural, name);
-            }
-
-            var (updated, storedManagedFields) = await PrepareUpdateAsync(scope, name, desired, old, current.Value, ct).ConfigureAwait(false);
-            var updatedMeta = ObjectFields.Metadata(updated);
-            updatedMeta["resourceVersion"] = ObjectEncoding.Rv(current.ModRevision);
-            // managedFields are most of the metadata; when tracking found them equal to the stored ones (and nothing
-            // replaced them since), comparing them again would only parse the stored ones into nodes.
-            var unchanged = storedManagedFields is not null && ReferenceEquals(updatedMeta["managedFields"], storedManagedFields)
-                ? SameApartFromManagedFields(updated, old)
-                : JsonNode.DeepEquals(updated, old);
-            if (unchanged)
-            {
-                return current;
-            }
-            if (scope.DryRun) return DryRunResult(key, updated, current);
-
-            var deleteNow = ObjectFields.MetaString(updated, "deletionTimestamp") is not null && ObjectFields.Finalizers(updated).Count == 0 &&
-                !definition.Strategy.HoldsDeletion(updated);
+            var write = await PrepareReplacementAsync(scope, name, key, current, computeDesired, replacement, requireResourceVersion, ct).ConfigureAwait(false);
+            if (write.Encoder is null) return write.Result!;
+            // A conditional write never comes round again: the request's object need not live while the commit is awaited.
+            if (write.Conditional) replacement = null;
             try
             {
-                return deleteNow
-                    ? await store.DeleteAsync(key, current.ModRevision, CheckedEncoder(updated), ct).ConfigureAwait(false)
-                    : await store.UpdateAsync(key, current.ModRevision, CheckedEncoder(updated), ct).ConfigureAwait(false);
+                return write.Delete
+                    ? await store.DeleteAsync(key, current.ModRevision, write.Encoder, ct).ConfigureAwait(false)
+                    : await store.UpdateAsync(key, current.ModRevision, write.Encoder, ct).ConfigureAwait(false);
             }
-            catch (RevisionConflictException) when (string.IsNullOrEmpty(precondition) && attempt < MaxConflictRetries)
+            catch (RevisionConflictException) when (!write.Conditional && attempt < MaxConflictRetries)
             {
                 // Last writer wins for unconditional writes: recompute from the newer state.
             }
@@ -180,6 +152,58 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
             }
         }
     }
+
+    /// <summary>
+    /// What a replacement of <paramref name="current"/> comes to: the stored object itself when nothing changes (or the
+    /// would-be object under dry run), else an encoder of the new state. Its own method so that the decoded and built
+    /// objects are garbage before the write waits for its commit.
+    /// </summary>
+    private async ValueTask<PreparedWrite> PrepareReplacementAsync(RequestScope scope, string name, string key, StoredObject current,
+        Func<JsonObject, JsonObject>? computeDesired, JsonObject? replacement, bool requireResourceVersion, CancellationToken ct)
+    {
+        var definition = scope.Definition;
+        var old = ObjectEncoding.Decode(current.Value);
+        JsonObject desired;
+        if (replacement is not null)
+        {
+            // Preparing the write changes the object; only an unconditional write can come round again and needs it pristine.
+            desired = string.IsNullOrEmpty(ObjectFields.ResourceVersion(replacement)) ? (JsonObject)replacement.DeepClone() : replacement;
+        }
+        else
+        {
+            var input = (JsonObject)old.DeepClone();
+            ObjectFields.Metadata(input).Remove("resourceVersion");
+            desired = computeDesired!(input);
+        }
+        var precondition = ObjectFields.ResourceVersion(desired);
+        if (string.IsNullOrEmpty(precondition) && requireResourceVersion && !definition.Strategy.AllowUnconditionalUpdate)
+        {
+            throw ApiException.Invalid(definition.GroupVersionKind, name,
+                [FieldError.Invalid("metadata.resourceVersion", JsonValue.Create("0x0"), "must be specified for an update")]);
+        }
+        if (!string.IsNullOrEmpty(precondition) && precondition != ObjectEncoding.Rv(current.ModRevision))
+        {
+            throw ApiException.Conflict(definition.Group, definition.Plural, name);
+        }
+
+        var (updated, storedManagedFields) = await PrepareUpdateAsync(scope, name, desired, old, current.Value, ct).ConfigureAwait(false);
+        var updatedMeta = ObjectFields.Metadata(updated);
+        updatedMeta["resourceVersion"] = ObjectEncoding.Rv(current.ModRevision);
+        // managedFields are most of the metadata; when tracking found them equal to the stored ones (and nothing
+        // replaced them since), comparing them again would only parse the stored ones into nodes.
+        var unchanged = storedManagedFields is not null && ReferenceEquals(updatedMeta["managedFields"], storedManagedFields)
+            ? SameApartFromManagedFields(updated, old)
+            : JsonNode.DeepEquals(updated, old);
+        if (unchanged) return new PreparedWrite(current, null, false, false);
+        if (scope.DryRun) return new PreparedWrite(DryRunResult(key, updated, current), null, false, false);
+
+        var deleteNow = ObjectFields.MetaString(updated, "deletionTimestamp") is not null && ObjectFields.Finalizers(updated).Count == 0 &&
+            !definition.Strategy.HoldsDeletion(updated);
+        return new PreparedWrite(null, CheckedEncoder(updated), deleteNow, !string.IsNullOrEmpty(precondition));
+    }
+
+    /// <summary>A prepared replacement: <c>Result</c> when there is nothing to write, else <c>Encoder</c>.</summary>
+    private readonly record struct PreparedWrite(StoredObject? Result, RevisionEncoder? Encoder, bool Delete, bool Conditional);
 
     /// <summary>
     /// Deletes an object. With finalizers pending it only marks the object (deletionTimestamp) and returns it;
@@ -236,7 +260,7 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
                     return (await store.UpdateAsync(key, current.ModRevision, CheckedEncoder(obj), ct).ConfigureAwait(false), false);
                 }
                 if (scope.DryRun) return (current, true);
-                return (await store.DeleteAsync(key, current.ModRevision, rev => ObjectEncoding.EncodeAt(obj, rev), ct).ConfigureAwait(false), true);
+                return (await store.DeleteAsync(key, current.ModRevision, CheckedEncoder(obj), ct).ConfigureAwait(false), true);
             }
             catch (RevisionConflictException) when (preconditions.ResourceVersion is null && attempt < MaxConflictRetries)
             {
@@ -422,13 +446,19 @@ public sealed partial class ResourceStore(IRevisionedStore store, IReadOnlyList<
         meta["namespace"] = scope.Namespace;
     }
 
-    private RevisionEncoder CheckedEncoder(JsonObject obj) => revision =>
+    // Encodes now (see PreEncodedObject); the encoder holds bytes, not the object's nodes.
+    private RevisionEncoder CheckedEncoder(JsonObject obj)
     {
-        var bytes = ObjectEncoding.EncodeAt(obj, revision);
-        if (bytes.Length > MaxObjectBytes) throw ApiException.TooLarge($"Request entity too large: the object is {bytes.Length} bytes, the limit is {MaxObjectBytes}");
-        _managedFields.Stored(obj, ObjectFields.Metadata(obj)["managedFields"], bytes);
-        return bytes;
-    };
+        var encoded = PreEncodedObject.Encode(obj);
+        var managedFields = _managedFields.PendingFor(obj, ObjectFields.Metadata(obj)["managedFields"]);
+        return revision =>
+        {
+            var bytes = encoded.At(revision);
+            if (bytes.Length > MaxObjectBytes) throw ApiException.TooLarge($"Request entity too large: the object is {bytes.Length} bytes, the limit is {MaxObjectBytes}");
+            if (managedFields is not null) _managedFields.Stored(managedFields, bytes);
+            return bytes;
+        };
+    }
 
     private StoredObject DryRunResult(string key, JsonObject obj, StoredObject? current = null)
     {
