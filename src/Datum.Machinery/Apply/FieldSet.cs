@@ -9,7 +9,9 @@ namespace Datum.Machinery.Apply;
 /// A set of field paths in the <c>FieldsV1</c> shape of <c>metadata.managedFields</c>: a tree whose edges are path
 /// elements (<c>f:name</c> for a field or map key, <c>k:{"name":"x"}</c> for an item of a map-list,
 /// <c>v:"value"</c> for an item of a set-list, <c>i:3</c> for a list index) and whose nodes may themselves be members
-/// (written <c>"."</c> when the node also has children). Sets are values: the operations return new sets.
+/// (written <c>"."</c> when the node also has children). Sets are values: the operations return new sets, which
+/// share unchanged subtrees with their inputs (every write computes several sets from the stored ones), so a set is
+/// never changed once built: only the code building it (<see cref="Insert"/>, <see cref="Child"/>) changes it.
 /// </summary>
 public sealed class FieldSet : IEquatable<FieldSet>
 {
@@ -131,20 +133,43 @@ public sealed class FieldSet : IEquatable<FieldSet>
     /// <summary>Every path in this set or in <paramref name="other"/>.</summary>
     public FieldSet Union(FieldSet other)
     {
-        var result = Clone();
-        result.UnionWith(other);
+        if (other.IsEmpty) return this;
+        if (IsEmpty) return other;
+        var result = new FieldSet { IsMember = IsMember || other.IsMember };
+        foreach (var (element, child) in Kids)
+        {
+            var merged = other.Kids.TryGetValue(element, out var theirs) ? child.Union(theirs) : child;
+            if (!merged.IsEmpty) result.Writable[element] = merged;
+        }
+        foreach (var (element, child) in other.Kids)
+        {
+            if (!Kids.ContainsKey(element) && !child.IsEmpty) result.Writable[element] = child;
+        }
         return result;
     }
 
     /// <summary>The paths of this set that are not in <paramref name="other"/>.</summary>
     public FieldSet Difference(FieldSet other)
     {
-        var result = new FieldSet { IsMember = IsMember && !other.IsMember };
-        if (_children is null) return result;
-        foreach (var (element, child) in _children)
+        var member = IsMember && !other.IsMember;
+        List<(string Element, FieldSet Remaining)>? changed = null;
+        if (_children is not null && other._children is not null)
         {
-            var diff = other.Kids.TryGetValue(element, out var o) ? child.Difference(o) : child.Clone();
-            if (!diff.IsEmpty) result.Writable[element] = diff;
+            foreach (var (element, child) in _children)
+            {
+                if (!other._children.TryGetValue(element, out var theirs)) continue;
+                var rest = child.Difference(theirs);
+                if (!ReferenceEquals(rest, child)) (changed ??= []).Add((element, rest));
+            }
+        }
+        // Nothing of this set is in the other (the usual case): the set itself is the difference.
+        if (changed is null && member == IsMember) return this;
+        var result = Copy();
+        result.IsMember = member;
+        foreach (var (element, rest) in changed ?? [])
+        {
+            if (rest.IsEmpty) result._children!.Remove(element);
+            else result._children![element] = rest;
         }
         return result;
     }
@@ -166,40 +191,51 @@ public sealed class FieldSet : IEquatable<FieldSet>
     /// <summary>This set without <paramref name="path"/> and everything below it.</summary>
     public FieldSet WithoutSubtree(params string[] path)
     {
-        var result = Clone();
-        var node = result;
-        for (var i = 0; i < path.Length - 1; i++)
-        {
-            if (!node.Kids.TryGetValue(path[i], out node)) return result;
-        }
-        if (path.Length > 0) node._children?.Remove(path[^1]);
+        if (path.Length == 0) return this;
+        if (!Kids.TryGetValue(path[0], out var child)) return this;
+        var rest = child.WithoutSubtree(path[1..]);
+        if (path.Length > 1 && ReferenceEquals(rest, child)) return this;
+        var result = Copy();
+        if (path.Length == 1 || rest.IsEmpty) result._children!.Remove(path[0]);
+        else result._children![path[0]] = rest;
         return result;
     }
 
     /// <summary>
-    /// Removes, in place, the child <paramref name="element"/> of the child <paramref name="parent"/> (or the child
-    /// <paramref name="element"/> itself when <paramref name="parent"/> is null). For sets this code owns.
+    /// This set without the children <paramref name="elements"/>, and without the children <paramref name="inner"/> of
+    /// its child <paramref name="parent"/>, which stops being a member itself (it is dropped when nothing is left in it).
     /// </summary>
-    internal void RemoveInPlace(string? parent, string element)
+    internal FieldSet Without(IReadOnlyList<string> elements, string parent, IReadOnlyList<string> inner)
     {
-        var node = this;
-        if (parent is not null && !Kids.TryGetValue(parent, out node)) return;
-        node._children?.Remove(element);
+        var result = Copy();
+        if (result._children is null) return result;
+        foreach (var element in elements) result._children.Remove(element);
+        if (result._children.TryGetValue(parent, out var child))
+        {
+            var trimmed = child.Copy();
+            trimmed.IsMember = false;
+            if (trimmed._children is not null)
+            {
+                foreach (var element in inner) trimmed._children.Remove(element);
+            }
+            if (trimmed.IsEmpty) result._children.Remove(parent);
+            else result._children[parent] = trimmed;
+        }
+        return result;
     }
 
-    /// <summary>Makes the child <paramref name="element"/> a non-member, in place, dropping it when nothing is left below.</summary>
-    internal void UnmarkChildInPlace(string element)
+    // A new node with the same membership and (shared) children, for changing one level without touching this set.
+    private FieldSet Copy() => new()
     {
-        if (_children is null || !_children.TryGetValue(element, out var child)) return;
-        child.IsMember = false;
-        if (child.IsEmpty) _children.Remove(element);
-    }
+        IsMember = IsMember,
+        _children = _children is null ? null : new Dictionary<string, FieldSet>(_children, StringComparer.Ordinal),
+    };
 
     /// <summary>Only the paths at and below the child <paramref name="element"/>.</summary>
     public FieldSet OnlySubtree(string element)
     {
         var result = new FieldSet();
-        if (Kids.TryGetValue(element, out var child) && !child.IsEmpty) result.Writable[element] = child.Clone();
+        if (Kids.TryGetValue(element, out var child) && !child.IsEmpty) result.Writable[element] = child;
         return result;
     }
 
@@ -233,18 +269,50 @@ public sealed class FieldSet : IEquatable<FieldSet>
         }
     }
 
-    /// <summary>The <c>FieldsV1</c> JSON of the set.</summary>
+    /// <summary>
+    /// The <c>FieldsV1</c> JSON of the set: a new node over an encoding made once per set (sets do not change once
+    /// built, and most managedFields entries are written again unchanged with every write of their object).
+    /// </summary>
     public JsonObject ToFieldsV1()
     {
-        var result = new JsonObject();
-        foreach (var (element, child) in Sorted())
+        var encoded = _fieldsV1 ??= new EncodedFields(EncodeFieldsV1());
+        return JsonObject.Create(encoded.Json)!;
+    }
+
+    // A reference, so that two writes encoding the same cached set at once each see a whole value.
+    private sealed record EncodedFields(JsonElement Json);
+
+    private EncodedFields? _fieldsV1;
+
+    private JsonElement EncodeFieldsV1()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, JsonWriting.Options))
+        {
+            WriteFieldsV1(writer, root: true);
+        }
+        var reader = new Utf8JsonReader(buffer.WrittenSpan);
+        return JsonElement.ParseValue(ref reader);
+    }
+
+    // An object of the children in order, led by "." when this node is a member that also has children.
+    private void WriteFieldsV1(Utf8JsonWriter writer, bool root)
+    {
+        writer.WriteStartObject();
+        var children = Sorted();
+        if (!root && IsMember && children.Exists(c => !c.Value.IsEmpty))
+        {
+            writer.WritePropertyName(".");
+            writer.WriteStartObject();
+            writer.WriteEndObject();
+        }
+        foreach (var (element, child) in children)
         {
             if (child.IsEmpty) continue;
-            var json = child.ToFieldsV1();
-            if (child.IsMember && json.Count > 0) json.Insert(0, ".", new JsonObject());
-            result[element] = json;
+            writer.WritePropertyName(element);
+            child.WriteFieldsV1(writer, root: false);
         }
-        return result;
+        writer.WriteEndObject();
     }
 
     /// <summary>Parses <c>FieldsV1</c> JSON; <see cref="FormatException"/> when it is not well-formed.</summary>
@@ -378,16 +446,6 @@ public sealed class FieldSet : IEquatable<FieldSet>
 
     /// <inheritdoc/>
     public override string ToString() => ToFieldsV1().ToJsonString();
-
-    private void UnionWith(FieldSet other)
-    {
-        IsMember |= other.IsMember;
-        foreach (var (element, child) in other.Kids)
-        {
-            if (child.IsEmpty) continue;
-            Child(element).UnionWith(child);
-        }
-    }
 
     private static string Compact(JsonNode? value)
     {

@@ -101,22 +101,15 @@ public static class ManagedFields
     }
 
     /// <summary>The set without fields the server owns (apiVersion, kind, name, namespace, uid, resourceVersion, ...).</summary>
-    public static FieldSet WithoutSystemFields(FieldSet set)
-    {
-        // One copy, trimmed in place: this runs twice on every write.
-        var result = set.Clone();
-        result.RemoveInPlace(null, ApiVersionElement);
-        result.RemoveInPlace(null, KindElement);
-        foreach (var element in SystemMetadataElements) result.RemoveInPlace(MetadataElement, element);
+    public static FieldSet WithoutSystemFields(FieldSet set) =>
         // metadata itself is always there; only what is inside it is owned.
-        result.UnmarkChildInPlace(MetadataElement);
-        return result;
-    }
+        set.Without(RootSystemElements, MetadataElement, SystemMetadataElements);
 
     private static readonly string ApiVersionElement = FieldSet.Field("apiVersion");
     private static readonly string KindElement = FieldSet.Field("kind");
     private static readonly string MetadataElement = FieldSet.Field("metadata");
     private static readonly string[] SystemMetadataElements = [.. SystemMetadata.Select(FieldSet.Field)];
+    private static readonly string[] RootSystemElements = [ApiVersionElement, KindElement];
 
     // The fields WithoutSystemFields drops from a comparison, so it need not compare them (managedFields is the
     // largest part of most objects' metadata). Never changed after it is built.

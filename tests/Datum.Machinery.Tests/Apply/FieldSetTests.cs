@@ -134,6 +134,25 @@ public class FieldSetTests
     }
 
     [Fact]
+    public void OperationsShareSubtreesButNeverChangeTheirInputs()
+    {
+        const string aJson = """{"f:data":{"f:a":{},"f:b":{}},"f:metadata":{".":{},"f:labels":{"f:x":{}},"f:name":{}},"f:status":{"f:s":{}}}""";
+        const string bJson = """{"f:data":{"f:b":{},"f:c":{}},"f:spec":{"f:x":{"f:y":{}}}}""";
+        var a = Set(aJson);
+        var b = Set(bJson);
+        AssertSet("""{"f:data":{"f:a":{},"f:b":{},"f:c":{}},"f:metadata":{".":{},"f:labels":{"f:x":{}},"f:name":{}},"f:spec":{"f:x":{"f:y":{}}},"f:status":{"f:s":{}}}""", a.Union(b));
+        AssertSet("""{"f:data":{"f:a":{}},"f:metadata":{".":{},"f:labels":{"f:x":{}},"f:name":{}},"f:status":{"f:s":{}}}""", a.Difference(b));
+        AssertSet("""{"f:data":{"f:a":{},"f:b":{}},"f:metadata":{".":{},"f:labels":{"f:x":{}},"f:name":{}}}""", a.WithoutSubtree("f:status"));
+        AssertSet("""{"f:data":{"f:a":{},"f:b":{}},"f:metadata":{".":{},"f:name":{}},"f:status":{"f:s":{}}}""", a.WithoutSubtree("f:metadata", "f:labels"));
+        AssertSet("""{"f:status":{"f:s":{}}}""", a.OnlySubtree("f:status"));
+        AssertSet("""{"f:data":{"f:a":{},"f:b":{}},"f:metadata":{"f:labels":{"f:x":{}}},"f:status":{"f:s":{}}}""", ManagedFields.WithoutSystemFields(a));
+        Assert.Equal(Set(aJson), a);
+        Assert.Equal(Set(bJson), b);
+        // Disjoint sets: the difference is the set itself.
+        Assert.Same(b, b.Difference(Set("""{"f:status":{"f:s":{}}}""")));
+    }
+
+    [Fact]
     public void SystemFieldsAreNotOwned()
     {
         var set = SchemaFields.FromObject(Schema, Obj("""
