@@ -22,6 +22,12 @@ public sealed class FieldSet : IEquatable<FieldSet>
     // Read-only stand-in for a leaf's children; nothing ever adds to it (writes go through Writable).
     private static readonly Dictionary<string, FieldSet> s_none = new(StringComparer.Ordinal);
 
+    // The FieldsV1 JSON, encoded on first use. A reference, so that two writes encoding the same cached set at once
+    // each see a whole value.
+    private EncodedFields? _fieldsV1;
+
+    private sealed record EncodedFields(JsonElement Json);
+
     private Dictionary<string, FieldSet> Kids => _children ?? s_none;
 
     private Dictionary<string, FieldSet> Writable => _children ??= new Dictionary<string, FieldSet>(StringComparer.Ordinal);
@@ -239,18 +245,6 @@ public sealed class FieldSet : IEquatable<FieldSet>
         return result;
     }
 
-    /// <summary>A deep copy without empty branches.</summary>
-    public FieldSet Clone()
-    {
-        var result = new FieldSet { IsMember = IsMember };
-        if (_children is null) return result;
-        foreach (var (element, child) in _children)
-        {
-            if (!child.IsEmpty) result.Writable[element] = child.Clone();
-        }
-        return result;
-    }
-
     /// <summary>The member paths, in order (a node before its children).</summary>
     public IEnumerable<IReadOnlyList<string>> Paths()
     {
@@ -278,11 +272,6 @@ public sealed class FieldSet : IEquatable<FieldSet>
         var encoded = _fieldsV1 ??= new EncodedFields(EncodeFieldsV1());
         return JsonObject.Create(encoded.Json)!;
     }
-
-    // A reference, so that two writes encoding the same cached set at once each see a whole value.
-    private sealed record EncodedFields(JsonElement Json);
-
-    private EncodedFields? _fieldsV1;
 
     private JsonElement EncodeFieldsV1()
     {
