@@ -14,7 +14,7 @@ internal sealed class StorageWatch : IStorageWatch
     private readonly WatchHub _hub;
     private readonly ILogBackend _backend;
     private readonly string _prefix;
-    private readonly Channel<StorageEvent> _channel;
+    private readonly WatchBuffer _buffer;
 
     // Every change at or below this revision has been delivered (or did not match the prefix).
     // Replay advances it without the gate; once live, only the gate holder does.
@@ -30,15 +30,10 @@ internal sealed class StorageWatch : IStorageWatch
         _prefix = prefix;
         Bucket = WatchHub.BucketOf(prefix);
         _position = afterRevision;
-        _channel = Channel.CreateBounded<StorageEvent>(new BoundedChannelOptions(capacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = false,
-            SingleWriter = false,
-        });
+        _buffer = new WatchBuffer(capacity);
     }
 
-    public ChannelReader<StorageEvent> Events => _channel.Reader;
+    public ChannelReader<StorageEvent> Events => _buffer;
 
     /// <summary>The hub's bucket of this watch's prefix (see <see cref="WatchHub.BucketOf"/>), or null.</summary>
     public string? Bucket { get; }
@@ -52,7 +47,7 @@ internal sealed class StorageWatch : IStorageWatch
         if (!_hub.Register(this))
         {
             _closed = true;
-            _channel.Writer.TryComplete();
+            _buffer.TryComplete();
             return;
         }
         ReplayTask = ReplayAsync();
@@ -101,7 +96,7 @@ internal sealed class StorageWatch : IStorageWatch
             {
                 continue;
             }
-            if (Matches(storageEvent.Key) && !_channel.Writer.TryWrite(storageEvent))
+            if (Matches(storageEvent.Key) && !_buffer.TryWrite(storageEvent))
             {
                 CloseLocked(new WatchOverflowException());
                 return false;
@@ -119,7 +114,7 @@ internal sealed class StorageWatch : IStorageWatch
             return;
         }
         _closed = true;
-        _channel.Writer.TryComplete(error);
+        _buffer.TryComplete(error);
     }
 
     private bool Matches(string key) => key.StartsWith(_prefix, StringComparison.Ordinal);
@@ -128,7 +123,7 @@ internal sealed class StorageWatch : IStorageWatch
 
     private bool TrySendProgressLocked()
     {
-        if (_channel.Writer.TryWrite(ProgressEvent()))
+        if (_buffer.TryWrite(ProgressEvent()))
         {
             return true;
         }
@@ -156,7 +151,7 @@ internal sealed class StorageWatch : IStorageWatch
                         for (var revision = _position + 1; revision <= published; revision++)
                         {
                             var storageEvent = _hub.Ring.Get(revision);
-                            if (Matches(storageEvent.Key) && !_channel.Writer.TryWrite(storageEvent))
+                            if (Matches(storageEvent.Key) && !_buffer.TryWrite(storageEvent))
                             {
                                 bufferFull = true;
                                 break;
@@ -166,7 +161,7 @@ internal sealed class StorageWatch : IStorageWatch
                         if (!bufferFull && _progressRequested)
                         {
                             // Still replaying, so a full buffer means wait, not overflow.
-                            bufferFull = !_channel.Writer.TryWrite(ProgressEvent());
+                            bufferFull = !_buffer.TryWrite(ProgressEvent());
                             _progressRequested = bufferFull;
                         }
                         if (!bufferFull)
@@ -183,7 +178,7 @@ internal sealed class StorageWatch : IStorageWatch
 
                 if (bufferFull)
                 {
-                    if (!await _channel.Writer.WaitToWriteAsync().ConfigureAwait(false))
+                    if (!await _buffer.WaitToWriteAsync().ConfigureAwait(false))
                     {
                         return;
                     }
@@ -193,7 +188,7 @@ internal sealed class StorageWatch : IStorageWatch
                 var entries = await _backend.ReadHistoryAsync(_prefix, _position, readThrough, HistoryBatch, CancellationToken.None).ConfigureAwait(false);
                 foreach (var entry in entries)
                 {
-                    await _channel.Writer.WriteAsync(ToEvent(entry)).ConfigureAwait(false);
+                    await _buffer.WriteAsync(ToEvent(entry)).ConfigureAwait(false);
                     _position = entry.Row.Revision;
                 }
                 if (entries.Count < HistoryBatch)

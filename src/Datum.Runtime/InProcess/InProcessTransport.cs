@@ -23,6 +23,11 @@ public sealed class InProcessTransport(ResourceStore store, ResourceCatalog cata
 {
     private static readonly UserInfo ControllerUser = new("system:datum:controller-manager", null, ["system:masters", "system:authenticated"]);
 
+    // Watch timeouts end within this much of their time; bookmarks come at least this far apart.
+    private static readonly TimeSpan TickerResolution = TimeSpan.FromSeconds(1);
+
+    private WatchTicker? _ticker;
+
     /// <summary>How often a watch that asked for bookmarks gets one.</summary>
     public TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromMinutes(1);
 
@@ -54,7 +59,7 @@ public sealed class InProcessTransport(ResourceStore store, ResourceCatalog cata
     {
         RequestScope scope;
         ListQuery query;
-        IReadOnlyDictionary<string, Func<JsonObject, string?>> readers;
+        IReadOnlyDictionary<string, Func<JsonObject, string?>>? readers;
         try
         {
             scope = Scope(request);
@@ -66,6 +71,8 @@ public sealed class InProcessTransport(ResourceStore store, ResourceCatalog cata
             throw new ApiStatusException(JsonSerializer.Deserialize(StatusWriter.ToBytes(e), Api.RuntimeJsonContext.Default.Status)!);
         }
         var filtered = !query.Labels.IsEverything || !query.Fields.IsEverything;
+        // An informer's watch lives as long as its plane: keep nothing it does not need.
+        if (!filtered) readers = null;
         var prefix = StorageKeys.CollectionPrefix(scope.Cluster, scope.Definition, scope.Namespace);
         var rv = ResourceStore.ParseRv(query.ResourceVersion);
         IReadOnlyList<StoredObject> initial = [];
@@ -99,10 +106,11 @@ public sealed class InProcessTransport(ResourceStore store, ResourceCatalog cata
 
         await using (watch.ConfigureAwait(false))
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            if (request.Options.TimeoutSeconds is { } seconds and > 0) deadline.CancelAfter(TimeSpan.FromSeconds(seconds));
+            // The ticker ends the watch at its timeout by ending the storage watch: the reader then completes.
+            using var timing = Ticker.Add(watch, request.Options.AllowWatchBookmarks ? BookmarkInterval : null,
+                request.Options.TimeoutSeconds is { } seconds and > 0 ? TimeSpan.FromSeconds(seconds) : null);
             foreach (var item in initial) yield return new RawWatchEvent("ADDED", item.Value);
-            using var bookmarks = request.Options.AllowWatchBookmarks ? new Timer(_ => watch.RequestProgress(), null, BookmarkInterval, BookmarkInterval) : null;
+            initial = [];
             var reader = watch.Events;
             while (true)
             {
@@ -111,13 +119,9 @@ public sealed class InProcessTransport(ResourceStore store, ResourceCatalog cata
                 {
                     if (!reader.TryRead(out change))
                     {
-                        if (!await reader.WaitToReadAsync(deadline.Token).ConfigureAwait(false)) yield break;
+                        if (!await reader.WaitToReadAsync(ct).ConfigureAwait(false)) yield break;
                         continue;
                     }
-                }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                {
-                    yield break;
                 }
                 catch (WatchOverflowException)
                 {
@@ -129,14 +133,21 @@ public sealed class InProcessTransport(ResourceStore store, ResourceCatalog cata
                     if (request.Options.AllowWatchBookmarks) yield return new RawWatchEvent("BOOKMARK", Bookmark(scope.Definition, change.Revision));
                     continue;
                 }
-                var type = filtered ? Classify(change, query, readers) : Plain(change.Type);
+                var type = filtered ? Classify(change, query, readers!) : Plain(change.Type);
                 if (type is not null) yield return new RawWatchEvent(type, change.Value);
             }
         }
     }
 
+    private WatchTicker Ticker => LazyInitializer.EnsureInitialized(ref _ticker,
+        () => new WatchTicker(BookmarkInterval < TickerResolution ? BookmarkInterval : TickerResolution, TimeProvider.System));
+
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync()
+    {
+        _ticker?.Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     private RequestScope Scope(ApiRequest request)
     {

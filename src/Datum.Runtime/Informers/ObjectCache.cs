@@ -15,15 +15,17 @@ public sealed class ObjectCache<T> where T : class, IKubeObject
     /// <summary>Index by owner reference UID (registered on every cache).</summary>
     public const string OwnerUidIndex = "owner-uid";
 
+    private static readonly Func<T, IEnumerable<string>> ByNamespace = o => o.Metadata.Namespace is { } ns ? [ns] : [];
+    private static readonly Func<T, IEnumerable<string>> ByOwnerUid = o => o.Metadata.OwnerReferences?.Select(r => r.Uid) ?? [];
+
     private readonly Lock _lock = new();
     private readonly Dictionary<string, T> _items = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Func<T, IEnumerable<string>>> _indexers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Dictionary<string, HashSet<string>>> _indexes = new(StringComparer.Ordinal);
+
+    // A handful of indexes per cache, and thousands of caches (a dozen per project plane): an array, not a dictionary.
+    private Index[] _indexes = [new(NamespaceIndex, ByNamespace), new(OwnerUidIndex, ByOwnerUid)];
 
     internal ObjectCache()
     {
-        AddIndexer(NamespaceIndex, o => o.Metadata.Namespace is { } ns ? [ns] : []);
-        AddIndexer(OwnerUidIndex, o => o.Metadata.OwnerReferences?.Select(r => r.Uid) ?? []);
     }
 
     /// <summary>The cache key of an object: <c>namespace/name</c>, or <c>name</c> when cluster-scoped.</summary>
@@ -46,10 +48,10 @@ public sealed class ObjectCache<T> where T : class, IKubeObject
     {
         lock (_lock)
         {
-            if (!_indexers.TryAdd(name, indexer)) throw new InvalidOperationException($"index {name} already exists");
-            var index = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-            _indexes[name] = index;
-            foreach (var (key, obj) in _items) Index(index, indexer, key, obj);
+            if (Find(name) is not null) throw new InvalidOperationException($"index {name} already exists");
+            var index = new Index(name, indexer);
+            _indexes = [.. _indexes, index];
+            foreach (var (key, obj) in _items) index.Add(key, obj);
         }
     }
 
@@ -79,8 +81,8 @@ public sealed class ObjectCache<T> where T : class, IKubeObject
     {
         lock (_lock)
         {
-            if (!_indexes.TryGetValue(indexName, out var index)) throw new ArgumentException($"no index named {indexName}", nameof(indexName));
-            return index.TryGetValue(value, out var keys) ? [.. keys.Select(k => _items[k])] : [];
+            var index = Find(indexName) ?? throw new ArgumentException($"no index named {indexName}", nameof(indexName));
+            return index.Keys.TryGetValue(value, out var keys) ? [.. keys.Select(k => _items[k])] : [];
         }
     }
 
@@ -92,7 +94,7 @@ public sealed class ObjectCache<T> where T : class, IKubeObject
             var old = _items.GetValueOrDefault(key);
             if (old is not null) Unindex(key, old);
             _items[key] = obj;
-            foreach (var (name, indexer) in _indexers) Index(_indexes[name], indexer, key, obj);
+            foreach (var index in _indexes) index.Add(key, obj);
             return old;
         }
     }
@@ -109,22 +111,34 @@ public sealed class ObjectCache<T> where T : class, IKubeObject
 
     private void Unindex(string key, T obj)
     {
-        foreach (var (name, indexer) in _indexers)
-        {
-            var index = _indexes[name];
-            foreach (var value in indexer(obj))
-            {
-                if (index.TryGetValue(value, out var keys) && keys.Remove(key) && keys.Count == 0) index.Remove(value);
-            }
-        }
+        foreach (var index in _indexes) index.Remove(key, obj);
     }
 
-    private static void Index(Dictionary<string, HashSet<string>> index, Func<T, IEnumerable<string>> indexer, string key, T obj)
+    private Index? Find(string name) => Array.Find(_indexes, i => i.Name == name);
+
+    /// <summary>One secondary index: index value → keys of the objects that yield it.</summary>
+    private sealed class Index(string name, Func<T, IEnumerable<string>> indexer)
     {
-        foreach (var value in indexer(obj))
+        public string Name { get; } = name;
+
+        // Created on first use: most caches of an idle plane hold nothing.
+        public Dictionary<string, HashSet<string>> Keys => field ??= new(StringComparer.Ordinal);
+
+        public void Add(string key, T obj)
         {
-            if (!index.TryGetValue(value, out var keys)) index[value] = keys = new HashSet<string>(StringComparer.Ordinal);
-            keys.Add(key);
+            foreach (var value in indexer(obj))
+            {
+                if (!Keys.TryGetValue(value, out var keys)) Keys[value] = keys = new HashSet<string>(StringComparer.Ordinal);
+                keys.Add(key);
+            }
+        }
+
+        public void Remove(string key, T obj)
+        {
+            foreach (var value in indexer(obj))
+            {
+                if (Keys.TryGetValue(value, out var keys) && keys.Remove(key) && keys.Count == 0) Keys.Remove(value);
+            }
         }
     }
 }
