@@ -36,10 +36,11 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
         try
         {
             // A server that has been running has compiled its hot paths: a warm-up round (its own namespace and
-            // network, deleted before the timed run) keeps most of the JIT's work (tiering up thousands of methods) out
-            // of the figures; the JIT's share of the timed run is printed. DATUM_COMPUTE_BENCH_WARMUP sets the warm-up's
-            // replicas per placement (25; 0 measures a cold process).
-            var warmUpReplicas = Environment.GetEnvironmentVariable("DATUM_COMPUTE_BENCH_WARMUP") == "0" ? 0 : Env("DATUM_COMPUTE_BENCH_WARMUP", 25);
+            // network, deleted before the timed run, then a wait for the JIT to go quiet) keeps most of the JIT's work
+            // (tiering up thousands of methods) out of the figures; the JIT's share of the timed run is printed.
+            // DATUM_COMPUTE_BENCH_WARMUP sets the warm-up's replicas per placement (50, i.e. 2,000 instances: with 25
+            // the timed run still compiled ~2,000 methods, 2-3 s of CPU; 0 measures a cold process).
+            var warmUpReplicas = Environment.GetEnvironmentVariable("DATUM_COMPUTE_BENCH_WARMUP") == "0" ? 0 : Env("DATUM_COMPUTE_BENCH_WARMUP", 50);
             if (warmUpReplicas > 0)
             {
                 var warm = Stopwatch.StartNew();

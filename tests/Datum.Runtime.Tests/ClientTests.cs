@@ -91,4 +91,34 @@ public sealed class ClientTests : IAsyncLifetime
         Assert.Equal("v", u["data"]!["k"]!.GetValue<string>());
         Assert.Equal("ConfigMap", u.Kind);
     }
+    [Fact]
+    public async Task In_process_watches_get_bookmarks_and_end_at_their_timeout()
+    {
+        await using var transport = new InProcess.InProcessTransport(new Server.Registry.ResourceStore(_server.Server.Store, [], TimeProvider.System), _server.Server.Catalog)
+        {
+            BookmarkInterval = TimeSpan.FromMilliseconds(200),
+        };
+        var configMaps = new KubeClient(transport).Resource<ConfigMap>();
+        var list = await configMaps.ListAsync("default");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var types = new List<WatchEventType>();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        // Ends by itself (the server's timeout), not by the token: a cancelled token would throw here.
+        await foreach (var e in configMaps.WatchAsync("default", new ListOptions { ResourceVersion = list.ResourceVersion, AllowWatchBookmarks = true, TimeoutSeconds = 2 }, cts.Token))
+        {
+            types.Add(e.Type);
+        }
+        Assert.False(cts.IsCancellationRequested);
+        Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(20));
+        Assert.Contains(WatchEventType.Bookmark, types);
+
+        // A watch without a timeout ends when its consumer stops, and takes no bookmark ticks with it.
+        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(600));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var unused in configMaps.WatchAsync("default", new ListOptions { ResourceVersion = list.ResourceVersion }, stop.Token))
+            {
+            }
+        });
+    }
 }

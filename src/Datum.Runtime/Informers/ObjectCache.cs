@@ -82,7 +82,7 @@ public sealed class ObjectCache<T> where T : class, IKubeObject
         lock (_lock)
         {
             var index = Find(indexName) ?? throw new ArgumentException($"no index named {indexName}", nameof(indexName));
-            return index.Keys.TryGetValue(value, out var keys) ? [.. keys.Select(k => _items[k])] : [];
+            return index.Entries.TryGetValue(value, out var objects) ? [.. objects.Values] : [];
         }
     }
 
@@ -116,20 +116,23 @@ public sealed class ObjectCache<T> where T : class, IKubeObject
 
     private Index? Find(string name) => Array.Find(_indexes, i => i.Name == name);
 
-    /// <summary>One secondary index: index value → keys of the objects that yield it.</summary>
+    /// <summary>
+    /// One secondary index: index value → the objects that yield it, by key. It holds the objects themselves (replaced on
+    /// every upsert anyway), so a lookup copies them out without looking each key up again.
+    /// </summary>
     private sealed class Index(string name, Func<T, IEnumerable<string>> indexer)
     {
         public string Name { get; } = name;
 
         // Created on first use: most caches of an idle plane hold nothing.
-        public Dictionary<string, HashSet<string>> Keys => field ??= new(StringComparer.Ordinal);
+        public Dictionary<string, Dictionary<string, T>> Entries => field ??= new(StringComparer.Ordinal);
 
         public void Add(string key, T obj)
         {
             foreach (var value in indexer(obj))
             {
-                if (!Keys.TryGetValue(value, out var keys)) Keys[value] = keys = new HashSet<string>(StringComparer.Ordinal);
-                keys.Add(key);
+                if (!Entries.TryGetValue(value, out var objects)) Entries[value] = objects = new Dictionary<string, T>(StringComparer.Ordinal);
+                objects[key] = obj;
             }
         }
 
@@ -137,7 +140,7 @@ public sealed class ObjectCache<T> where T : class, IKubeObject
         {
             foreach (var value in indexer(obj))
             {
-                if (Keys.TryGetValue(value, out var keys) && keys.Remove(key) && keys.Count == 0) Keys.Remove(value);
+                if (Entries.TryGetValue(value, out var objects) && objects.Remove(key) && objects.Count == 0) Entries.Remove(value);
             }
         }
     }
