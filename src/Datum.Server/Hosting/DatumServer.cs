@@ -125,6 +125,11 @@ public sealed class DatumServer : IAsyncDisposable
             builder.Services.AddHostedService<Controllers.GarbageCollector>();
             builder.Services.AddHostedService<Controllers.DefaultServiceAccountController>();
             builder.Services.AddHostedService<CustomResources.CustomResourceDefinitionController>();
+            if (options.TrimMemoryWhenIdle)
+            {
+                builder.Services.AddSingleton(sp => new IdleMemoryTrimmer(TimeProvider.System, sp.GetRequiredService<ILogger<IdleMemoryTrimmer>>()));
+                builder.Services.AddHostedService(sp => sp.GetRequiredService<IdleMemoryTrimmer>());
+            }
             foreach (var module in options.Modules) module.AddServices(builder.Services);
             var app = builder.Build();
             app.UseMiddleware<ApiDispatcher>();

@@ -34,6 +34,9 @@ public sealed record DatumServerOptions
     /// <summary>Watch timings.</summary>
     public Http.WatchSettings Watch { get; init; } = new();
 
+    /// <summary>Whether to compact the heap and give memory back when the server goes idle after a burst (<see cref="IdleMemoryTrimmer"/>).</summary>
+    public bool TrimMemoryWhenIdle { get; init; } = true;
+
     /// <summary>How often old history is compacted; zero turns it off.</summary>
     public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(1);
 
