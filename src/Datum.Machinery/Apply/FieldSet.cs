@@ -275,7 +275,8 @@ public sealed class FieldSet : IEquatable<FieldSet>
 
     private JsonElement EncodeFieldsV1()
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        // A pooled buffer: the element keeps its own copy, so this costs one exact-size array, not a doubling series.
+        using var buffer = new Objects.PooledBufferWriter();
         using (var writer = new Utf8JsonWriter(buffer, JsonWriting.Options))
         {
             WriteFieldsV1(writer, root: true);

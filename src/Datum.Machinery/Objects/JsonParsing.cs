@@ -70,10 +70,8 @@ public static class JsonParsing
             case JsonTokenType.String:
                 return JsonValue.Create(reader.GetString());
             case JsonTokenType.Number:
-                using (var number = JsonDocument.ParseValue(ref reader))
-                {
-                    return JsonValue.Create(number.RootElement.Clone());
-                }
+                // Kept as the literal (an element of its own small document), so 1.0 and 10000000000000000000001 write back as sent.
+                return JsonValue.Create(JsonElement.ParseValue(ref reader));
             case JsonTokenType.True:
                 return JsonValue.Create(true);
             case JsonTokenType.False:

@@ -13,6 +13,8 @@ namespace Datum.Server.Registry;
 /// </summary>
 internal sealed class ManagedFieldsCache(int capacity)
 {
+    private const int StaleSlotsPerEntry = 4;
+
     private readonly Lock _lock = new();
     private readonly Dictionary<byte[], IReadOnlyList<ManagedFieldsEntry>> _byBytes = new(ReferenceEqualityComparer.Instance);
     private readonly Queue<byte[]> _order = new();
@@ -52,11 +54,13 @@ internal sealed class ManagedFieldsCache(int capacity)
     {
         lock (_lock)
         {
-            // The replaced bytes' entry stays in the order queue until it comes round; removing it there is not needed.
+            // The replaced bytes' entry stays in the order queue until it comes round (removing it there is not needed),
+            // so the bound counts live entries: an object rewritten five times in a second would otherwise take five
+            // of the slots. The queue's stale slots are bounded too, as they keep old versions' bytes alive.
             if (pending.Replaces is not null) _byBytes.Remove(pending.Replaces);
             if (!_byBytes.TryAdd(bytes, pending.Entries)) return;
             _order.Enqueue(bytes);
-            while (_order.Count > capacity) _byBytes.Remove(_order.Dequeue());
+            while (_byBytes.Count > capacity || _order.Count > StaleSlotsPerEntry * capacity) _byBytes.Remove(_order.Dequeue());
         }
     }
 }

@@ -8,9 +8,10 @@ using Datum.Runtime.Reconcile;
 namespace Datum.Networking.Controllers;
 
 /// <summary>
-/// NetworkContext: reference counting and readiness. A context no binding needs any more (counted with an uncached
-/// list of the namespace's bindings, so a binding just created is never missed) is deleted; its subnets go with it
-/// through owner references. Otherwise <c>Ready</c> follows the provider's <c>Programmed</c>.
+/// NetworkContext: reference counting and readiness. A context no binding needs any more is deleted; its subnets go
+/// with it through owner references. Otherwise <c>Ready</c> follows the provider's <c>Programmed</c>. Bindings are
+/// counted in the informer's cache; only when that count is zero are they counted again with an uncached list before
+/// deleting, so a binding just created is never missed (and a busy plane does not list every binding on each change).
 /// </summary>
 internal sealed class NetworkContextController(Manager manager) : IReconciler
 {
@@ -27,9 +28,10 @@ internal sealed class NetworkContextController(Manager manager) : IReconciler
         var api = client.Resource<NetworkContextObject>();
         var context = await api.TryGetAsync(request.Namespace, request.Name, ct).ConfigureAwait(false);
         if (context is null || Finalizers.IsBeingDeleted(context)) return ReconcileResult.Done;
-        var bindings = (await client.Resource<NetworkBindingObject>().ListAsync(null, ct: ct).ConfigureAwait(false)).Items
-            .Count(b => !Finalizers.IsBeingDeleted(b) && (b.Spec.Network.Namespace ?? b.Metadata.Namespace) == context.Metadata.Namespace
-                        && b.Spec.Network.Name == context.Spec.Network.Name && b.Spec.Location.Name == context.Spec.Location.Name);
+        bool Needs(NetworkBindingObject b) => !Finalizers.IsBeingDeleted(b) && (b.Spec.Network.Namespace ?? b.Metadata.Namespace) == context.Metadata.Namespace
+                        && b.Spec.Network.Name == context.Spec.Network.Name && b.Spec.Location.Name == context.Spec.Location.Name;
+        var bindings = manager.GetCluster(request.Cluster).Informers.For<NetworkBindingObject>().Cache.List().Count(Needs);
+        if (bindings == 0) bindings = (await client.Resource<NetworkBindingObject>().ListAsync(null, ct: ct).ConfigureAwait(false)).Items.Count(Needs);
         if (bindings == 0)
         {
             try
