@@ -19,15 +19,17 @@ internal sealed class RequestAuthenticator
     private readonly ConditionalWeakTable<X509Certificate2, UserInfo> _certificateUsers = new();
 
     /// <summary>
-    /// Creates an authenticator that accepts the admin token, then tries <paramref name="tokenAuthenticators"/>
-    /// in order, and accepts client certificates issued by <paramref name="credentials"/>' CA.
+    /// Creates an authenticator that tries <paramref name="tokenAuthenticators"/> in order, then the admin token, and
+    /// accepts client certificates issued by <paramref name="credentials"/>' CA.
     /// </summary>
     public RequestAuthenticator(ClusterCredentials credentials, IEnumerable<ITokenAuthenticator> tokenAuthenticators)
     {
         ArgumentNullException.ThrowIfNull(credentials);
         ArgumentNullException.ThrowIfNull(tokenAuthenticators);
         _credentials = credentials;
-        _tokenAuthenticators = [new AdminTokenAuthenticator(credentials.AdminToken), .. tokenAuthenticators];
+        // The admin token last: checking it hashes the presented token (a fixed-time comparison), which every user and
+        // service-account request would otherwise pay; their tokens are recognised (or refused) without hashing.
+        _tokenAuthenticators = [.. tokenAuthenticators, new AdminTokenAuthenticator(credentials.AdminToken)];
     }
 
     /// <summary>Authenticates the request in <paramref name="context"/>.</summary>
