@@ -110,6 +110,7 @@ public sealed class InProcessTransport(ResourceStore store, ResourceCatalog cata
             using var timing = Ticker.Add(watch, request.Options.AllowWatchBookmarks ? BookmarkInterval : null,
                 request.Options.TimeoutSeconds is { } seconds and > 0 ? TimeSpan.FromSeconds(seconds) : null);
             foreach (var item in initial) yield return new RawWatchEvent("ADDED", item.Value);
+            // The iterator lives as long as the watch: it should not keep the initial objects alive that long.
             initial = [];
             var reader = watch.Events;
             while (true)
